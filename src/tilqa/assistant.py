@@ -1,0 +1,168 @@
+"""The assistant: keeps a loaded index fresh and answers questions from it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answer import AnswerExtractor
+from .config import Settings
+from .corpus import corpus_fingerprint
+from .embedding import Embedder
+from .errors import IndexCorruptError, QuestionError
+from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason
+from .question import clean_question
+from .results import Answer, Citation
+from .retrieval import Retriever
+
+log = logging.getLogger(__name__)
+
+RELOAD_CHECK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One index with everything built from it; replaced whole, never mutated."""
+
+    data: IndexData
+    retriever: Retriever
+    extractor: AnswerExtractor
+
+
+class Assistant:
+    """Answers questions from one corpus and index; safe to share between threads.
+
+    The index is built on first use if it is missing, damaged or stale, and reloaded when another
+    process (`tilqa build`) replaces it; questions asked meanwhile are answered from the old one.
+    """
+
+    def __init__(
+        self,
+        corpus_dir: str | Path | None = None,
+        index_dir: str | Path | None = None,
+        model: str | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        overrides = {"corpus_dir": corpus_dir, "index_dir": index_dir, "model": model}
+        self.settings = dataclasses.replace(
+            settings or Settings.load(), **{k: v for k, v in overrides.items() if v is not None}
+        )
+        self.embedder = Embedder(self.settings.model, self.settings.batch_size)
+        self._loaded: _Loaded | None = None
+        self._load_lock = threading.Lock()
+        self._last_check = 0.0
+
+    # -- index -----------------------------------------------------------------------------
+
+    def build(self, force: bool = False, show_progress: bool | None = None) -> BuildReport:
+        """Bring the index up to date with the corpus (embedding only what changed) and load it."""
+        report = refresh_index(self.settings, self.embedder, force=force, show_progress=show_progress)
+        with self._load_lock:
+            self._install(load_index(self.settings.index_dir))
+        return report
+
+    def _install(self, data: IndexData) -> None:
+        retriever = Retriever(data, self.settings)
+        self._loaded = _Loaded(data, retriever, AnswerExtractor(data, retriever.lexical))
+        self._last_check = time.monotonic()
+        log.info("answering from index build %s (%d passages)", data.build_id, len(data.passages))
+
+    def _ensure_loaded(self) -> _Loaded:
+        loaded = self._loaded
+        if loaded is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    self._install(self._fresh_index())
+            loaded = self._loaded
+            assert loaded is not None
+        elif time.monotonic() - self._last_check > RELOAD_CHECK_SECONDS:
+            self._reload_if_replaced(loaded)
+            loaded = self._loaded or loaded
+        return loaded
+
+    def _fresh_index(self) -> IndexData:
+        """The saved index when it matches corpus and settings; else rebuilt first."""
+        try:
+            data = load_index(self.settings.index_dir)
+            reason = stale_reason(data.manifest, self.settings, corpus_fingerprint(self.settings.corpus_dir))
+        except FileNotFoundError:
+            reason = "no index yet"
+        except IndexCorruptError as exc:
+            log.warning("index in %s is damaged (%s); rebuilding", self.settings.index_dir, exc)
+            reason = str(exc)
+        if reason is None:
+            return data
+        log.info("index needs a rebuild: %s", reason)
+        report = refresh_index(self.settings, self.embedder)
+        log.info("%s", report.summary())
+        return load_index(self.settings.index_dir)
+
+    def _reload_if_replaced(self, loaded: _Loaded) -> None:
+        """Load a build that another process made live; one thread loads, the rest go on."""
+        if not self._load_lock.acquire(blocking=False):
+            return
+        try:
+            self._last_check = time.monotonic()
+            if current_build(self.settings.index_dir) == loaded.data.build_id:
+                return
+            log.info("index was replaced on disk; reloading")
+            try:
+                self._install(load_index(self.settings.index_dir))
+            except (IndexCorruptError, FileNotFoundError) as exc:
+                log.warning("new index cannot be loaded (%s); rebuilding from the corpus", exc)
+                self._install(self._fresh_index())
+        finally:
+            self._load_lock.release()
+
+    # -- questions -------------------------------------------------------------------------
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer `question` with a sentence copied from the corpus and up to `top_k` citations.
+
+        Raises QuestionError for an empty question or a `top_k` below 1; cuts a question longer
+        than `max_question_chars` and clamps `top_k` to `max_top_k`, saying so in `notes`.
+        """
+        text, notes = clean_question(question, self.settings.max_question_chars)
+        k, k_note = self._clamp_top_k(top_k)
+        notes += k_note
+        loaded = self._ensure_loaded()
+        vector = self.embedder.encode([text], show_progress=False)[0]
+        limit = max(k, self.settings.answer_passages)
+        hits = loaded.retriever.search(text, vector, limit)
+        extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages])
+        if extraction is None:
+            return Answer(text, "", False, 0.0, [], notes)
+        data = loaded.data
+        found = extraction.confidence >= self.settings.min_confidence
+        first, last = data.sentences[extraction.sentences[0]], data.sentences[extraction.sentences[-1]]
+        ordered = hits[:k]
+        if found:  # the passage the answer comes from leads
+            ordered = [extraction.hit] + [h for h in hits if h.passage != extraction.hit.passage][: k - 1]
+        citations = []
+        for hit in ordered:
+            p = data.passages[hit.passage]
+            inside = found and p.source == first.source and p.start <= first.start and last.end <= p.end
+            citations.append(
+                Citation(
+                    p.source, p.start, p.end, p.text, p.section, round(hit.score, 4),
+                    first.start - p.start if inside else None,
+                    last.end - p.start if inside else None,
+                )
+            )
+        answer = citations[0].text[citations[0].answer_start : citations[0].answer_end] if found else ""
+        return Answer(text, answer, found, round(extraction.confidence, 4), citations, notes)
+
+    def _clamp_top_k(self, top_k: int | None) -> tuple[int, list[str]]:
+        if top_k is None:
+            return self.settings.top_k, []
+        if isinstance(top_k, bool) or not isinstance(top_k, int):
+            raise QuestionError(f"top_k must be a whole number, not {top_k!r}")
+        if top_k < 1:
+            raise QuestionError(f"top_k must be at least 1 (got {top_k})")
+        if top_k > self.settings.max_top_k:
+            return self.settings.max_top_k, [f"top_k lowered from {top_k} to {self.settings.max_top_k}"]
+        return top_k, []

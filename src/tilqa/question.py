@@ -1,0 +1,36 @@
+"""Cleaning a question before it is answered: the rules every way in shares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import QuestionError
+
+_SPACE = re.compile(r"\s+")
+# Control characters (NUL included), lone surrogates, private-use and unassigned code points.
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+
+
+def _removed(ch: str) -> bool:
+    return not ch.isspace() and unicodedata.category(ch) in _REMOVED_CATEGORIES
+
+
+def clean_question(question: object, max_chars: int) -> tuple[str, list[str]]:
+    """The question with control characters removed and white space collapsed, cut to
+    `max_chars`; plus notes on what was changed. Raises QuestionError when nothing is left."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    notes: list[str] = []
+    removed = sum(1 for ch in question if _removed(ch))
+    if removed:
+        notes.append(f"{removed} control character(s) were removed from the question")
+    text = _SPACE.sub(" ", "".join(ch for ch in question if not _removed(ch))).strip()
+    if not text:
+        raise QuestionError("the question is empty: type a question about the corpus")
+    if len(text) > max_chars:
+        head = text[:max_chars]
+        cut = head.rsplit(" ", 1)[0] if " " in head else head
+        notes.append(f"the question was {len(text):,} characters; only its first {len(cut):,} were used")
+        text = cut
+    return text, notes

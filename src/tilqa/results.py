@@ -1,0 +1,50 @@
+"""What a question gets back: an `Answer` with its `Citation`s, both plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage of the corpus: `(corpus_dir / source).read_text("utf-8")[start:end] == text`.
+
+    `answer_start`/`answer_end` locate the answer inside `text`, or are None when this passage
+    does not contain it.
+    """
+
+    source: str
+    start: int
+    end: int
+    text: str
+    section: str
+    score: float
+    answer_start: int | None = None
+    answer_end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: `answer` is copied verbatim from the first citation, or "" when the
+    corpus does not answer (`found` False); the closest passages are cited either way."""
+
+    question: str
+    answer: str
+    found: bool
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "confidence": self.confidence,
+            "citations": [c.to_dict() for c in self.citations],
+            "notes": list(self.notes),
+        }

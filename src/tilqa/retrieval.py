@@ -1,0 +1,64 @@
+"""Passage retrieval: dense (FAISS inner product) and BM25, fused into one ranking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Settings
+from .index import IndexData
+from .lexical import LexicalIndex
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage: its row in the index and the scores that ranked it."""
+
+    passage: int
+    score: float  # fused, in [0, 1]: 1 for the best passage
+    dense: float  # cosine similarity with the question
+    bm25: float  # raw BM25 score
+
+
+class Retriever:
+    """Ranks the passages of one loaded index for a question vector and text."""
+
+    def __init__(self, data: IndexData, settings: Settings) -> None:
+        self.data = data
+        self.settings = settings
+        self.lexical = LexicalIndex([f"{p.section}\n{p.text}" for p in data.passages])
+
+    def search(self, question: str, vector: np.ndarray, limit: int) -> list[Hit]:
+        """The best `limit` passages, best first."""
+        n = len(self.data.passages)
+        if n == 0 or limit < 1:
+            return []
+        dense = np.zeros(n, dtype=np.float32)
+        k = min(n, max(self.settings.candidates, limit))
+        scores, rows = self.data.passage_vectors.search(vector.reshape(1, -1), k)
+        dense_candidates = [int(r) for r in rows[0] if r >= 0]
+        dense[dense_candidates] = scores[0][: len(dense_candidates)]
+        bm25 = self.lexical.scores(question)
+        fused = self._fuse(dense, bm25, dense_candidates, k)
+        order = np.argsort(-fused, kind="stable")[:limit]
+        top = float(fused[order[0]]) or 1.0
+        return [Hit(int(i), float(fused[i]) / top, float(dense[i]), float(bm25[i])) for i in order]
+
+    def _fuse(self, dense: np.ndarray, bm25: np.ndarray, dense_candidates: list[int], k: int) -> np.ndarray:
+        mode, s = self.settings.retrieval, self.settings
+        if mode == "dense":
+            return np.where(np.isin(np.arange(len(dense)), dense_candidates), dense + 1.0, 0.0)
+        if mode == "bm25":
+            return bm25.astype(np.float64)
+        if s.fusion == "rrf":
+            fused = np.zeros(len(dense))
+            for rank, row in enumerate(dense_candidates):
+                fused[row] += s.dense_weight / (s.rrf_k + rank + 1)
+            for rank, row in enumerate(np.argsort(-bm25, kind="stable")[:k]):
+                if bm25[row] > 0:
+                    fused[row] += (1 - s.dense_weight) / (s.rrf_k + rank + 1)
+            return fused
+        top_bm25 = float(bm25.max())
+        lexical = bm25 / top_bm25 if top_bm25 > 0 else bm25
+        return s.dense_weight * np.clip(dense, 0, None) + (1 - s.dense_weight) * lexical
