@@ -59,6 +59,9 @@ class Settings:
     min_confidence: float = 0.5
     max_question_chars: int = 1000
 
+    # Web chat: "USER:PASSWORD" to require a login (empty: no login).
+    auth: str = ""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))

@@ -34,7 +34,9 @@ def resolve_model(name: str) -> str:
 @lru_cache(maxsize=4)
 def _load(name: str) -> "SentenceTransformer":
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # a bar for reading weights from disk is noise
     target = resolve_model(name)
     log.info("loading embedding model %s", target)
     return SentenceTransformer(target, device="cpu")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import unicodedata
 from collections import Counter
@@ -11,6 +12,9 @@ from typing import Sequence
 import bm25s
 import numpy as np
 import Stemmer
+
+# bm25s sets its own logger to DEBUG on import; let the application's configuration decide.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 _FOLD = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
 

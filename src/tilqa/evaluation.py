@@ -1,0 +1,182 @@
+"""Measuring answers against a question file (the format of `eval/dev.jsonl`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .assistant import Assistant
+from .errors import SettingsError
+from .lexical import fold
+from .results import Answer
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    answerable: bool
+    evidence: tuple[str, ...] = ()
+    keywords: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: EvalQuestion
+    answer: Answer
+    seconds: float
+    correct: bool
+    evidence_found: bool
+    grounded: bool  # answer verbatim in a cited passage, and every citation's offsets round-trip
+
+
+@dataclass(frozen=True)
+class Report:
+    answerable: int
+    unanswerable: int
+    accuracy: float
+    evidence_recall: float
+    declined_unanswerable: float
+    wrongly_declined: float
+    grounded: float
+    mean_answer_chars: float
+    latency_median_ms: float
+    latency_p95_ms: float
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def normalize(text: str) -> str:
+    """Case, Unicode dashes and quotes, and white space folded, as the eval format specifies."""
+    return _SPACE.sub(" ", fold(text)).strip().lower()
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    questions = []
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"cannot read question file {path}: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(
+                EvalQuestion(
+                    str(row["id"]), row["question"], bool(row["answerable"]),
+                    tuple(row.get("evidence", [])), tuple(tuple(g) for g in row.get("keywords", [])),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise SettingsError(f"{path}:{number}: not a question record ({exc})") from None
+    return questions
+
+
+def keywords_match(answer: str, groups: tuple[tuple[str, ...], ...]) -> bool:
+    text = normalize(answer)
+    return all(any(normalize(alt) in text for alt in group) for group in groups)
+
+
+def is_grounded(answer: Answer, corpus_dir: Path) -> bool:
+    texts: dict[str, str] = {}
+    for c in answer.citations:
+        if c.source not in texts:
+            texts[c.source] = (corpus_dir / c.source).read_text("utf-8")
+        if texts[c.source][c.start : c.end] != c.text:
+            return False
+    if not answer.found:
+        return True
+    return any(
+        c.answer_start is not None and c.text[c.answer_start : c.answer_end] == answer.answer
+        for c in answer.citations
+    )
+
+
+def judge(assistant: Assistant, q: EvalQuestion, top_k: int) -> Outcome:
+    started = time.perf_counter()
+    answer = assistant.ask(q.question, top_k)
+    seconds = time.perf_counter() - started
+    correct = answer.found and keywords_match(answer.answer, q.keywords) if q.answerable else not answer.found
+    evidence = any(normalize(e) in normalize(c.text) for e in q.evidence for c in answer.citations[:top_k])
+    return Outcome(q, answer, seconds, correct, evidence, is_grounded(answer, assistant.settings.corpus_dir))
+
+
+def evaluate(assistant: Assistant, questions: list[EvalQuestion], top_k: int = 3) -> Report:
+    """Ask every question (after one warm-up) and measure the answers."""
+    if not questions:
+        raise SettingsError("the question file holds no questions")
+    assistant.ask(questions[0].question, top_k)  # load model and index outside the timings
+    outcomes = [judge(assistant, q, top_k) for q in questions]
+    answerable = [o for o in outcomes if o.question.answerable]
+    unanswerable = [o for o in outcomes if not o.question.answerable]
+    found = [o for o in outcomes if o.answer.found]
+    latencies = sorted(o.seconds * 1000 for o in outcomes)
+    return Report(
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        accuracy=_share(o.correct for o in answerable),
+        evidence_recall=_share(o.evidence_found for o in answerable),
+        declined_unanswerable=_share(not o.answer.found for o in unanswerable),
+        wrongly_declined=_share(not o.answer.found for o in answerable),
+        grounded=_share(o.grounded for o in outcomes),
+        mean_answer_chars=statistics.fmean(len(o.answer.answer) for o in found) if found else 0.0,
+        latency_median_ms=statistics.median(latencies),
+        latency_p95_ms=latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
+        misses=[_miss(o) for o in outcomes if not (o.correct and (o.evidence_found or not o.question.answerable))],
+    )
+
+
+def _share(flags: Any) -> float:
+    values = list(flags)
+    return sum(values) / len(values) if values else 1.0
+
+
+def _miss(o: Outcome) -> dict[str, Any]:
+    if not o.question.answerable:
+        kind = "answered an unanswerable question"
+    elif not o.answer.found:
+        kind = "declined an answerable question"
+    elif not o.correct:
+        kind = "wrong sentence" if o.evidence_found else "wrong sentence, evidence not retrieved"
+    else:
+        kind = "evidence not in top citations"
+    return {
+        "id": o.question.id,
+        "kind": kind,
+        "question": o.question.question,
+        "answer": o.answer.answer,
+        "confidence": o.answer.confidence,
+        "expected": [list(g) for g in o.question.keywords],
+    }
+
+
+def format_report(report: Report, show_misses: bool = False) -> str:
+    rows = [
+        ("answer accuracy (answerable)", f"{report.accuracy:.3f}", f"of {report.answerable}"),
+        ("evidence recall@k", f"{report.evidence_recall:.3f}", ""),
+        ("unanswerable declined", f"{report.declined_unanswerable:.3f}", f"of {report.unanswerable}"),
+        ("answerable wrongly declined", f"{report.wrongly_declined:.3f}", ""),
+        ("answer verbatim, offsets round-trip", f"{report.grounded:.3f}", ""),
+        ("mean answer length", f"{report.mean_answer_chars:.0f}", "characters"),
+        ("latency median / p95", f"{report.latency_median_ms:.1f} / {report.latency_p95_ms:.1f}", "ms"),
+    ]
+    lines = [f"{name:<38}{value:>14}  {unit}".rstrip() for name, value, unit in rows]
+    lines.append(f"{'misses':<38}{len(report.misses):>14}")
+    if show_misses:
+        for m in report.misses:
+            lines.append(f"- {m['id']} [{m['kind']}] conf={m['confidence']:.2f} {m['question']}")
+            if m["answer"]:
+                lines.append(f"    answered: {m['answer'][:160]}")
+            if m["expected"]:
+                lines.append(f"    expected: {m['expected']}")
+    return "\n".join(lines)
