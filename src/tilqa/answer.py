@@ -8,16 +8,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_type import expected_type, has_type
 from .index import IndexData
 from .lexical import LexicalIndex, terms
 from .retrieval import Hit
 
-# Sentence score = weighted sum of the sentence's own dense similarity, its lexical coverage of
-# the question (with its heading path), and its passage's fused retrieval score.
-SENTENCE_WEIGHTS = {"dense": 0.5, "lexical": 0.3, "passage": 0.2}
+# Sentence score = weighted sum of the sentence's own dense similarity to the question, its BM25
+# score (sentence with its heading path, max-normalised over the candidates) and its passage's
+# fused retrieval score. Chosen by grid search on eval/dev.jsonl (see README, "How answers are
+# chosen"); dense similarity matters most, lexical match breaks ties between paraphrases.
+SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25}
 
-# Confidence = logistic(bias + sum(weight * feature)); see `benchmarks/calibrate.py`.
-CONFIDENCE_WEIGHTS = {"bias": -6.0, "dense": 6.0, "coverage": 6.0}
+# Confidence = logistic(bias + dense * best sentence similarity + coverage * lexical coverage),
+# fitted by logistic regression on eval/dev.jsonl (benchmarks/calibrate.py prints the fit).
+CONFIDENCE_WEIGHTS = {"bias": -3.72, "dense": 5.78, "coverage": 2.62}
+# A best sentence that lacks the kind of fact the question asks for (amount, count, year).
+MISSING_TYPE_PENALTY = 0.25
 
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
 
@@ -42,32 +48,39 @@ class Extraction:
 
 
 class AnswerExtractor:
-    """Scores candidate sentences of one loaded index."""
+    """Scores the sentences of retrieved passages of one loaded index."""
 
-    def __init__(self, data: IndexData, lexical: LexicalIndex) -> None:
+    def __init__(self, data: IndexData, scoring: str = "hybrid") -> None:
         self.data = data
-        self.lexical = lexical
-        section_terms = {p.section: set(terms([p.section])[0]) for p in data.passages}
-        sentence_terms = [set(t) for t in terms([s.text for s in data.sentences])] if data.sentences else []
-        # Terms of each sentence together with the heading path of its (first) passage.
-        self._terms: list[set[str]] = list(sentence_terms)
+        self.weights = SENTENCE_WEIGHTS if scoring == "hybrid" else {"dense": 1.0, "lexical": 0.0, "passage": 0.0}
+        sections = [""] * len(data.sentences)
         for p in data.passages:
             for row in p.sentences:
-                self._terms[row] = sentence_terms[row] | section_terms[p.section]
+                sections[row] = sections[row] or p.section
+        texts = [f"{section}\n{s.text}" for section, s in zip(sections, data.sentences)]
+        self.lexical = LexicalIndex(texts)
+        self._terms = [set(t) for t in terms(texts)] if texts else []
 
     def candidates(self, question: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
         """Every sentence of the hits' passages, scored, best first."""
-        q_terms = terms([question])[0]
-        best: dict[int, Candidate] = {}
-        w = SENTENCE_WEIGHTS
-        for hit in hits:
+        rows: dict[int, Hit] = {}
+        for hit in hits:  # a sentence in two overlapping passages counts with the better one
             for row in self.data.passages[hit.passage].sentences:
-                dense = float(self.data.sentence_vectors[row] @ vector)
-                lexical = self.lexical.coverage(q_terms, self._terms[row])
-                score = w["dense"] * dense + w["lexical"] * lexical + w["passage"] * hit.score
-                if row not in best or score > best[row].score:
-                    best[row] = Candidate(row, hit, dense, lexical, score)
-        return sorted(best.values(), key=lambda c: -c.score)
+                if row not in rows or hit.score > rows[row].score:
+                    rows[row] = hit
+        if not rows:
+            return []
+        ids = np.fromiter(rows, dtype=np.int64)
+        dense = self.data.sentence_vectors[ids] @ vector
+        bm25 = self.lexical.scores(question)[ids]
+        lexical = bm25 / bm25.max() if bm25.max() > 0 else bm25
+        w = self.weights
+        out = [
+            Candidate(int(row), rows[int(row)], float(d), float(x),
+                      w["dense"] * float(d) + w["lexical"] * float(x) + w["passage"] * rows[int(row)].score)
+            for row, d, x in zip(ids, dense, lexical)
+        ]
+        return sorted(out, key=lambda c: -c.score)
 
     def extract(self, question: str, vector: np.ndarray, hits: list[Hit]) -> Extraction | None:
         ranked = self.candidates(question, vector, hits)
@@ -75,10 +88,11 @@ class AnswerExtractor:
             return None
         top = ranked[0]
         rows = self._complete(top.sentence, top.hit)
-        q_terms = terms([question])[0]
-        passage = self.data.passages[top.hit.passage]
-        coverage = self.lexical.coverage(q_terms, set(terms([f"{passage.section}\n{passage.text}"])[0]))
-        return Extraction(rows, top.hit, top.score, confidence(top.dense, coverage))
+        coverage = self.lexical.coverage(terms([question])[0], self._terms[top.sentence])
+        best_dense = max(c.dense for c in ranked)
+        answer_text = " ".join(self.data.sentences[r].text for r in rows)
+        typed = has_type(answer_text, expected_type(question))
+        return Extraction(rows, top.hit, top.score, confidence(best_dense, coverage, typed))
 
     def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
         """The sentence, plus the next one of the same passage when the sentence is a fragment."""
@@ -91,8 +105,9 @@ class AnswerExtractor:
         return (row,)
 
 
-def confidence(dense: float, coverage: float) -> float:
+def confidence(dense: float, coverage: float, typed: bool = True) -> float:
     """How likely the corpus answers the question, in [0, 1], from the best sentence's scores."""
     w = CONFIDENCE_WEIGHTS
     z = w["bias"] + w["dense"] * dense + w["coverage"] * coverage
-    return 1.0 / (1.0 + math.exp(-z))
+    p = 1.0 / (1.0 + math.exp(-z))
+    return p if typed else p * MISSING_TYPE_PENALTY

@@ -67,7 +67,7 @@ class Assistant:
 
     def _install(self, data: IndexData) -> None:
         retriever = Retriever(data, self.settings)
-        self._loaded = _Loaded(data, retriever, AnswerExtractor(data, retriever.lexical))
+        self._loaded = _Loaded(data, retriever, AnswerExtractor(data, self.settings.sentence_scoring))
         self._last_check = time.monotonic()
         log.info("answering from index build %s (%d passages)", data.build_id, len(data.passages))
 

@@ -15,6 +15,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 FUSION_METHODS = ("weighted", "rrf")
+SENTENCE_SCORING = ("hybrid", "dense")
 
 # Relative to the project root (the folder holding `corpus/` and `index/`), or the cwd when tilqa
 # runs outside its checkout.
@@ -56,7 +57,10 @@ class Settings:
     top_k: int = 3
     max_top_k: int = 20
     answer_passages: int = 5
-    min_confidence: float = 0.5
+    # How answer sentences are ranked: "hybrid" (dense + BM25 + passage score) or "dense" (the
+    # sentence most similar to the question: the baseline to compare against).
+    sentence_scoring: str = "hybrid"
+    min_confidence: float = 0.35  # chosen on eval/dev.jsonl with benchmarks/calibrate.py
     max_question_chars: int = 1000
 
     # Web chat: "USER:PASSWORD" to require a login (empty: no login).
@@ -69,6 +73,10 @@ class Settings:
             raise SettingsError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, not {self.retrieval!r}")
         if self.fusion not in FUSION_METHODS:
             raise SettingsError(f"fusion must be one of {', '.join(FUSION_METHODS)}, not {self.fusion!r}")
+        if self.sentence_scoring not in SENTENCE_SCORING:
+            raise SettingsError(
+                f"sentence_scoring must be one of {', '.join(SENTENCE_SCORING)}, not {self.sentence_scoring!r}"
+            )
         if not 0.0 <= self.dense_weight <= 1.0:
             raise SettingsError("dense_weight must be between 0 and 1")
         if self.passage_sentences < 1:

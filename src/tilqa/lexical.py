@@ -16,6 +16,10 @@ import Stemmer
 # bm25s sets its own logger to DEBUG on import; let the application's configuration decide.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
+# Words of two or more characters, plus single digits ("Phase 2" is not "Phase 3") and
+# ampersand compounds ("R&D").
+TOKEN_PATTERN = r"(?u)\b\w+(?:&\w+)+\b|\b\w\w+\b|\b\d\b"
+
 _FOLD = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
@@ -33,6 +37,7 @@ def terms(texts: Sequence[str]) -> list[list[str]]:
     """Stemmed, lower-cased content terms of each text (stop words removed)."""
     return bm25s.tokenize(
         [fold(t) for t in texts],
+        token_pattern=TOKEN_PATTERN,
         stopwords="en",
         stemmer=_stemmer().stemWords,
         return_ids=False,

@@ -28,22 +28,38 @@ class Retriever:
         self.data = data
         self.settings = settings
         self.lexical = LexicalIndex([f"{p.section}\n{p.text}" for p in data.passages])
+        # Multi-vector dense scoring: a passage is as close as its closest sentence, so a passage
+        # whose one sentence answers is not diluted by the rest of it.
+        self._sentence_passage = np.array(
+            [row for p in data.passages for row in p.sentences], dtype=np.int64
+        )
+        self._passage_of = np.repeat(
+            np.arange(len(data.passages)), [len(p.sentences) for p in data.passages]
+        )
 
     def search(self, question: str, vector: np.ndarray, limit: int) -> list[Hit]:
         """The best `limit` passages, best first."""
         n = len(self.data.passages)
         if n == 0 or limit < 1:
             return []
-        dense = np.zeros(n, dtype=np.float32)
         k = min(n, max(self.settings.candidates, limit))
-        scores, rows = self.data.passage_vectors.search(vector.reshape(1, -1), k)
-        dense_candidates = [int(r) for r in rows[0] if r >= 0]
-        dense[dense_candidates] = scores[0][: len(dense_candidates)]
+        dense = self._dense(vector, k)
+        dense_candidates = [int(r) for r in np.argsort(-dense, kind="stable")[:k]]
         bm25 = self.lexical.scores(question)
         fused = self._fuse(dense, bm25, dense_candidates, k)
         order = np.argsort(-fused, kind="stable")[:limit]
         top = float(fused[order[0]]) or 1.0
         return [Hit(int(i), float(fused[i]) / top, float(dense[i]), float(bm25[i])) for i in order]
+
+    def _dense(self, vector: np.ndarray, k: int) -> np.ndarray:
+        """Per passage: max of its own and its sentences' similarity (FAISS top-k passages)."""
+        dense = np.full(len(self.data.passages), -1.0, dtype=np.float32)
+        scores, rows = self.data.passage_vectors.search(vector.reshape(1, -1), k)
+        found = rows[0] >= 0
+        dense[rows[0][found]] = scores[0][found]
+        sentence_scores = self.data.sentence_vectors @ vector
+        np.maximum.at(dense, self._passage_of, sentence_scores[self._sentence_passage])
+        return dense
 
     def _fuse(self, dense: np.ndarray, bm25: np.ndarray, dense_candidates: list[int], k: int) -> np.ndarray:
         mode, s = self.settings.retrieval, self.settings

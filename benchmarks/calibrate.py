@@ -1,0 +1,84 @@
+"""Fit tilqa's answer confidence and choose its threshold on a question file.
+
+For every question it takes the features `tilqa.answer.confidence` uses (best sentence
+similarity, lexical coverage of the question by the chosen sentence, whether the sentence holds
+the kind of fact asked for), fits a logistic regression of "answerable" on the first two (plain
+numpy, no extra dependency), and prints, for a range of thresholds, the share of unanswerable
+questions declined and of answerable ones wrongly declined, both in-sample and leave-one-out
+(an honest estimate for questions not in the file). Copy the fitted weights into
+`CONFIDENCE_WEIGHTS` and the chosen threshold into `Settings.min_confidence`.
+
+    python benchmarks/calibrate.py eval/dev.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+import tilqa
+from tilqa.answer import CONFIDENCE_WEIGHTS, MISSING_TYPE_PENALTY
+from tilqa.answer_type import expected_type, has_type
+from tilqa.evaluation import load_questions
+from tilqa.lexical import terms
+
+
+def features(assistant: tilqa.Assistant, question: str) -> tuple[float, float, bool]:
+    loaded = assistant._ensure_loaded()
+    vector = assistant.embedder.encode([question], show_progress=False)[0]
+    hits = loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    ranked = loaded.extractor.candidates(question, vector, hits)
+    top = ranked[0]
+    coverage = loaded.extractor.lexical.coverage(terms([question])[0], loaded.extractor._terms[top.sentence])
+    text = loaded.data.sentences[top.sentence].text
+    return max(c.dense for c in ranked), coverage, has_type(text, expected_type(question))
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 20000) -> np.ndarray:
+    """Logistic regression with balanced class weights, by gradient descent: [bias, w...]."""
+    X = np.hstack([np.ones((len(x), 1)), x])
+    weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    w = np.zeros(X.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-X @ w))
+        grad = X.T @ ((p - y) * weight) / len(y) + l2 * np.r_[0, w[1:]] / len(y)
+        w -= 0.5 * grad
+    return w
+
+
+def probability(w: np.ndarray, x: np.ndarray, typed: np.ndarray) -> np.ndarray:
+    p = 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+    return np.where(typed, p, p * MISSING_TYPE_PENALTY)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", type=Path, nargs="?", default=Path("eval/dev.jsonl"))
+    args = parser.parse_args()
+    questions = load_questions(args.file)
+    assistant = tilqa.Assistant(settings=dataclasses.replace(tilqa.Settings.load(), min_confidence=0.0))
+    rows = [features(assistant, q.question) for q in questions]
+    x = np.array([[d, c] for d, c, _ in rows])
+    typed = np.array([t for _, _, t in rows])
+    y = np.array([q.answerable for q in questions], dtype=float)
+
+    w = fit(x, y)
+    print(f"fitted: bias={w[0]:.2f} dense={w[1]:.2f} coverage={w[2]:.2f}")
+    print(f"in use: {CONFIDENCE_WEIGHTS}")
+    loo = np.array([
+        probability(fit(np.delete(x, i, 0), np.delete(y, i)), x[i : i + 1], typed[i : i + 1])[0]
+        for i in range(len(y))
+    ])
+    p_fit = probability(w, x, typed)
+    p_use = probability(np.array([CONFIDENCE_WEIGHTS[k] for k in ("bias", "dense", "coverage")]), x, typed)
+    print(f"\n{'threshold':>9} | {'in use: declined / wrongly':>27} | {'fitted':>15} | {'leave-one-out':>15}")
+    for t in np.arange(0.20, 0.65, 0.05):
+        cells = [f"{(p[y == 0] < t).mean():.2f} / {(p[y == 1] < t).mean():.2f}" for p in (p_use, p_fit, loo)]
+        print(f"{t:>9.2f} | {cells[0]:>27} | {cells[1]:>15} | {cells[2]:>15}")
+
+
+if __name__ == "__main__":
+    main()

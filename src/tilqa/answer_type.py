@@ -1,0 +1,39 @@
+"""Expected answer types: a question asking "how much", "how many", "when" or "what year" is
+only answered by a sentence that holds an amount, a number or a date.
+
+A classic check of question-answering systems: a retrieved sentence about the right topic that
+lacks the kind of fact asked for (a price, a count, a year) does not answer the question.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(cost|costs|pay|paid|price|priced|charge|spend|spent|worth|fee|fees)\b|\b(price|cost) of\b", re.I)
+_COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
+_YEAR_QUESTION = re.compile(r"\b(what|which) year\b|\bwhen (was|were|did|is|will)\b|\bin what year\b", re.I)
+
+_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars?|euros?|usd|eur|million|billion|thousand)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"thousands?|several|multiple|many|few|numerous|single)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+_CHECKS = (("money", _MONEY_QUESTION, _MONEY), ("year", _YEAR_QUESTION, _YEAR), ("number", _COUNT_QUESTION, _NUMBER))
+
+
+def expected_type(question: str) -> str | None:
+    """"money", "year", "number", or None when the question asks for no particular kind of fact."""
+    for name, asks, _ in _CHECKS:
+        if asks.search(question):
+            return name
+    return None
+
+
+def has_type(text: str, kind: str | None) -> bool:
+    """Whether `text` holds a fact of the expected kind (always True for None)."""
+    if kind is None:
+        return True
+    return bool(next(has.search(text) for name, _, has in _CHECKS if name == kind))
