@@ -4,6 +4,7 @@ and say how confident that is."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,13 @@ CONFIDENCE_WEIGHTS = {"bias": -3.72, "dense": 5.78, "coverage": 2.62}
 MISSING_TYPE_PENALTY = 0.25
 
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
+
+# A sentence opening with an anaphor ("This acquisition…", "These collaborations…") continues
+# the one before it: the two are one thought. An answer never starts with an unresolved anaphor
+# (the sentence before it comes too), and a best sentence whose thought the next one continues
+# comes with it — as long as the pair stays short enough to read as one answer.
+ANAPHOR = re.compile(r"^\W*(This|These|Those|That|Such|It|They|Its|Their)\b")
+MAX_PAIR_CHARS = 350
 
 
 @dataclass(frozen=True)
@@ -95,14 +103,24 @@ class AnswerExtractor:
         return Extraction(rows, top.hit, top.score, confidence(best_dense, coverage, typed))
 
     def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
-        """The sentence, plus the next one of the same passage when the sentence is a fragment."""
+        """The best sentence, with a neighbour of the same passage when it is a fragment or
+        when an anaphor joins the two into one thought."""
         rows = self.data.passages[hit.passage].sentences
-        text = self.data.sentences[row].text.strip()
-        fragment = len(text.split()) < MIN_ANSWER_WORDS or text.endswith(":")
         position = rows.index(row)
-        if fragment and position + 1 < len(rows):
-            return (row, rows[position + 1])
+        before = rows[position - 1] if position > 0 else None
+        after = rows[position + 1] if position + 1 < len(rows) else None
+        text = self.data.sentences[row].text.strip()
+        if after is not None and (len(text.split()) < MIN_ANSWER_WORDS or text.endswith(":")):
+            return (row, after)
+        if before is not None and ANAPHOR.match(text) and self._fits(before, row):
+            return (before, row)
+        if after is not None and ANAPHOR.match(self.data.sentences[after].text) and self._fits(row, after):
+            return (row, after)
         return (row,)
+
+    def _fits(self, first: int, second: int) -> bool:
+        s = self.data.sentences
+        return s[second].end - s[first].start <= MAX_PAIR_CHARS
 
 
 def confidence(dense: float, coverage: float, typed: bool = True) -> float:

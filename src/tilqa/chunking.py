@@ -142,8 +142,9 @@ def _classify(block: list[_Line]) -> list[tuple[_Line, str | None]]:
 def paragraphs(document: Document) -> Iterator[tuple[int, int, str]]:
     """(start, end, heading path) of each paragraph of the document.
 
-    Blank lines, headings and bullet items end paragraphs. Blocks made only of headings before
-    any prose are the document's title matter and do not enter heading paths.
+    Blank lines, headings and bullet items end paragraphs. Blocks made only of plain-text headings
+    before any prose are the document's title matter and do not enter heading paths; Markdown
+    `#` headings always do.
     """
     headings: dict[int, str] = {}
     seen_prose = False
@@ -152,7 +153,8 @@ def paragraphs(document: Document) -> Iterator[tuple[int, int, str]]:
         if not lines:
             continue
         all_headings = all(h is not None for _, h in lines)
-        if all_headings and not seen_prose:
+        marked = any(_MARKDOWN_HEADING.match(line.text) for line, _ in lines)
+        if all_headings and not seen_prose and not marked:
             continue
         para: list[_Line] = []
         for i, (line, heading) in enumerate(lines):

@@ -1,0 +1,74 @@
+from pathlib import Path
+
+from tilqa.chunking import SECTION_SEPARATOR, chunk_document, heading_text, paragraphs
+from tilqa.corpus import Document, load_corpus
+
+
+def doc(text: str, source: str = "d.txt") -> Document:
+    return Document(source, text, "hash")
+
+
+def test_every_passage_and_sentence_round_trips_on_the_real_corpus(corpus_dir: Path) -> None:
+    documents, _ = load_corpus(corpus_dir)
+    for document in documents:
+        passages = chunk_document(document)
+        assert len(passages) > 20
+        on_disk = (corpus_dir / document.source).read_text("utf-8")
+        for p in passages:
+            assert on_disk[p.start : p.end] == p.text
+            for s in p.sentences:
+                assert on_disk[s.start : s.end] == s.text
+                assert p.start <= s.start < s.end <= p.end
+
+
+def test_headings_are_paths_and_never_answer_sentences(corpus_dir: Path) -> None:
+    documents, _ = load_corpus(corpus_dir)
+    passages = chunk_document(documents[0])
+    sections = {p.section for p in passages}
+    assert "Current Research Focus › Current Clinical Trials › Metastatic Melanoma Trials" in sections
+    sentences = {s.text for p in passages for s in p.sentences}
+    for heading in ("Current Clinical Trials", "Metastatic Melanoma Trials:", "Conclusion", "20 March 2025"):
+        assert not any(s.strip().endswith(heading) for s in sentences), heading
+    melanoma = [p for p in passages if p.section.endswith("Metastatic Melanoma Trials")]
+    assert "C-144-01" in melanoma[0].text
+
+
+def test_a_paragraph_break_ends_a_passage() -> None:
+    text = "Topic\nFirst sentence here. Second sentence here.\n\nThird sentence in a new paragraph.\n"
+    passages = chunk_document(doc(text), passage_sentences=5, passage_overlap=1)
+    assert [p.text for p in passages] == [
+        "First sentence here. Second sentence here.",
+        "Third sentence in a new paragraph.",
+    ]
+    assert passages[1].section == "Topic"
+
+
+def test_windows_overlap_inside_a_long_paragraph() -> None:
+    text = " ".join(f"Sentence number {i} is here." for i in range(7))
+    passages = chunk_document(doc(text), passage_sentences=3, passage_overlap=1)
+    assert [len(p.sentences) for p in passages] == [3, 3, 3]
+    assert passages[0].sentences[-1] == passages[1].sentences[0]
+
+
+def test_abbreviations_do_not_split_sentences() -> None:
+    text = "Iovance Biotherapeutics, Inc. is a company. It works with the U.S. Food and Drug Administration."
+    passages = chunk_document(doc(text))
+    assert [s.text for s in passages[0].sentences] == [
+        "Iovance Biotherapeutics, Inc. is a company.",
+        "It works with the U.S. Food and Drug Administration.",
+    ]
+
+
+def test_markdown_headings_and_bullets() -> None:
+    text = "# Guide\n\n## Setup\n- Install the package first.\n- Then run the build.\n"
+    spans = list(paragraphs(doc(text)))
+    assert [text[s:e] for s, e, _ in spans] == ["Install the package first.", "Then run the build."]
+    assert spans[0][2] == f"Guide{SECTION_SEPARATOR}Setup"
+
+
+def test_heading_detection() -> None:
+    assert heading_text("Current Clinical Trials") == "Current Clinical Trials"
+    assert heading_text("- Metastatic Melanoma Trials:") == "Metastatic Melanoma Trials"
+    assert heading_text("What is the focus of the company?") == "What is the focus of the company?"
+    assert heading_text("This is a sentence.") is None
+    assert heading_text("---") is None

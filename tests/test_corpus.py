@@ -1,0 +1,53 @@
+import logging
+from pathlib import Path
+
+import pytest
+
+from tilqa import CorpusError
+from tilqa.corpus import load_corpus
+
+from conftest import write_corpus
+
+
+def test_reads_txt_and_md_recursively_sorted_with_posix_sources(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"b.txt": "Bee.", "a/z.md": "Zed.", "a/skip.pdf": "x", ".hidden/h.txt": "H."})
+    documents, skipped = load_corpus(tmp_path)
+    assert [d.source for d in documents] == ["a/z.md", "b.txt"]
+    assert skipped == []
+
+
+def test_unreadable_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, caplog) -> None:
+    write_corpus(tmp_path, {
+        "good.txt": "A fine sentence.",
+        "empty.txt": "  \n",
+        "latin1.txt": "caf\xe9".encode("latin-1"),
+        "image.txt": b"\x89PNG\r\n\x1a\n\x00\x00binary",
+    })
+    with caplog.at_level(logging.WARNING, logger="tilqa.corpus"):
+        documents, skipped = load_corpus(tmp_path)
+    assert [d.source for d in documents] == ["good.txt"]
+    reasons = {s.source: s.reason for s in skipped}
+    assert reasons["empty.txt"] == "empty file"
+    assert "UTF-8" in reasons["latin1.txt"]
+    assert "binary" in reasons["image.txt"]
+    for name in reasons:
+        assert name in caplog.text
+
+
+def test_keeps_unicode_and_gives_read_text_offsets_for_crlf(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"w.txt": b"Proleukin\xc2\xae \xe2\x80\x9cliving drugs\xe2\x80\x9d\r\nnext line.\r\n"})
+    (document,), _ = load_corpus(tmp_path)
+    assert document.text == (tmp_path / "w.txt").read_text("utf-8")
+    assert "®" in document.text and "“" in document.text
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [(None, "does not exist"), ({}, "no readable"), ({"x.txt": b"\x00\x01"}, "1 unreadable file")],
+)
+def test_missing_or_unusable_corpus_is_a_clear_error(tmp_path: Path, files, message: str) -> None:
+    folder = tmp_path / "corpus"
+    if files is not None:
+        write_corpus(folder, files)
+    with pytest.raises(CorpusError, match=message):
+        load_corpus(folder)

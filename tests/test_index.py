@@ -1,0 +1,153 @@
+"""Index build, load, manifest staleness, incremental rebuilds, damage and locking."""
+
+import json
+import threading
+from pathlib import Path
+
+import faiss
+import pytest
+
+import tilqa
+from tilqa import IndexCorruptError, IndexLockedError, Settings
+from tilqa.embedding import Embedder
+from tilqa.index import BUILDS, build_lock, current_build, load_index, refresh_index
+
+from conftest import SMALL_CORPUS, write_corpus
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> Settings:
+    write_corpus(tmp_path / "corpus", SMALL_CORPUS)
+    return Settings.load(environ={}, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+
+
+def build(settings: Settings, **kwargs) -> tilqa.BuildReport:
+    return refresh_index(settings, Embedder(settings.model), **kwargs)
+
+
+def live(settings: Settings) -> Path:
+    return settings.index_dir / BUILDS / str(current_build(settings.index_dir))
+
+
+def test_build_writes_a_loadable_index_with_a_manifest(small: Settings) -> None:
+    report = build(small)
+    assert report.rebuilt and report.files == 2 and report.passages == 3
+    data = load_index(small.index_dir)
+    manifest = data.manifest
+    assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
+    assert manifest["chunking"] == {"passage_sentences": 3, "passage_overlap": 1}
+    assert manifest["tilqa_version"] == tilqa.__version__
+    assert set(manifest["files"]) == {"trials.txt", "notes/partners.md"}
+    assert data.passage_vectors.ntotal == len(data.passages) == 3
+    for p in data.passages:
+        assert (small.corpus_dir / p.source).read_text("utf-8")[p.start : p.end] == p.text
+
+
+def test_nothing_changed_means_nothing_rebuilt(small: Settings) -> None:
+    build(small)
+    first = current_build(small.index_dir)
+    report = build(small)
+    assert not report.rebuilt and report.embedded == 0
+    assert current_build(small.index_dir) == first
+
+
+@pytest.mark.parametrize("change", ["add", "edit", "remove"])
+def test_a_corpus_change_rebuilds_and_says_why(small: Settings, change: str) -> None:
+    build(small)
+    corpus = small.corpus_dir
+    if change == "add":
+        (corpus / "new.txt").write_text("A brand new finding about cytokines.", "utf-8")
+    elif change == "edit":
+        (corpus / "trials.txt").write_text("Clinical Trials\nThe study was stopped early.\n", "utf-8")
+    else:
+        (corpus / "notes/partners.md").unlink()
+    report = build(small)
+    assert report.rebuilt
+    expected = {"add": "added: new.txt", "edit": "changed: trials.txt", "remove": "removed: notes/partners.md"}
+    assert expected[change] in report.reason
+    sources = {p.source for p in load_index(small.index_dir).passages}
+    assert ("new.txt" in sources) == (change == "add")
+    assert ("notes/partners.md" in sources) == (change != "remove")
+
+
+def test_rebuild_embeds_only_changed_text(small: Settings) -> None:
+    first = build(small)
+    (small.corpus_dir / "new.txt").write_text("Findings\nTIL persistence improved. Toxicity was low.", "utf-8")
+    second = build(small)
+    assert second.embedded == 3  # the new passage (with its heading) and its two sentences
+    assert second.reused == first.embedded
+
+
+def test_another_model_or_chunking_setting_rebuilds(small: Settings) -> None:
+    build(small)
+    import dataclasses
+
+    report = build(dataclasses.replace(small, passage_sentences=2))
+    assert report.rebuilt and "chunking" in report.reason
+
+
+@pytest.mark.parametrize("damage", ["truncate_faiss", "delete_faiss", "manifest_not_json", "count_mismatch", "dangling_current"])
+def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> None:
+    build(small)
+    folder = live(small)
+    if damage == "truncate_faiss":
+        data = (folder / "passages.faiss").read_bytes()
+        (folder / "passages.faiss").write_bytes(data[: len(data) // 2])
+        expected = "passages.faiss"
+    elif damage == "delete_faiss":
+        (folder / "sentences.faiss").unlink()
+        expected = "sentences.faiss is missing"
+    elif damage == "manifest_not_json":
+        (folder / "manifest.json").write_text("{not json", "utf-8")
+        expected = "manifest.json is not valid JSON"
+    elif damage == "count_mismatch":
+        index = faiss.read_index(str(folder / "passages.faiss"))
+        index.remove_ids(faiss.IDSelectorRange(0, 1))
+        faiss.write_index(index, str(folder / "passages.faiss"))
+        expected = "passages.faiss holds 2 vectors for 3 records"
+    else:
+        (small.index_dir / "CURRENT").write_text("no-such-build\n", "utf-8")
+        expected = "missing"
+    with pytest.raises(IndexCorruptError, match=expected):
+        load_index(small.index_dir)
+    assistant = tilqa.Assistant(settings=small)
+    answer = assistant.ask("Who licensed the gene-editing technology?")
+    assert "Cellectis" in answer.citations[0].text
+    load_index(small.index_dir)  # repaired on disk too
+
+
+def test_a_crashed_build_leaves_the_live_index_alone(small: Settings) -> None:
+    build(small)
+    before = current_build(small.index_dir)
+    debris = small.index_dir / BUILDS / "tmp-crashed"
+    debris.mkdir()
+    (debris / "passages.faiss").write_bytes(b"half")
+    assert load_index(small.index_dir).build_id == before
+    build(small, force=True)
+    assert not debris.exists()
+
+
+def test_a_second_build_waits_for_the_lock_or_says_so(small: Settings) -> None:
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with build_lock(small.index_dir, timeout=5):
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(5)
+    try:
+        with pytest.raises(IndexLockedError, match="another process is still building"):
+            build(small, lock_timeout=0.5)
+    finally:
+        release.set()
+        thread.join()
+    assert build(small).rebuilt  # free again
+
+
+def test_manifest_is_plain_json(small: Settings) -> None:
+    build(small)
+    manifest = json.loads((live(small) / "manifest.json").read_text("utf-8"))
+    assert manifest["passages"] == 3 and manifest["sentences"] == 6
