@@ -1,0 +1,39 @@
+# Two commands for a new user: `make serve` (set up, build the index, open the chat) and
+# `make test` (set up, run the tests). Everything lives in .venv; nothing is downloaded at run time.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A CPU build of torch: a bare `torch` requirement may pull a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
+
+.PHONY: setup serve test eval bench browser-deps clean
+
+$(BIN)/tilqa: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(BIN)/tilqa
+
+serve: setup
+	$(BIN)/tilqa serve
+
+test: setup browser-deps
+	$(BIN)/python -m pytest -ra
+
+eval: setup
+	$(BIN)/tilqa eval eval/dev.jsonl --show-misses
+
+# Headless Chromium for the browser test, from Debian's packages, when we may install them
+# (root, as in CI); elsewhere the browser test says it is skipped and why.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: /usr/bin/chromium missing and not root: the browser test will be skipped"; fi
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/builds index/.build.lock artifacts
