@@ -1,0 +1,5 @@
+"""`python -m tilqa …` is the `tilqa` command."""
+
+from .cli import main
+
+main()

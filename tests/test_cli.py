@@ -1,0 +1,70 @@
+"""The command line, run in process: exit codes and output."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tilqa.cli import run
+
+from conftest import SMALL_CORPUS, write_corpus
+
+
+@pytest.fixture()
+def folders(tmp_path: Path) -> list[str]:
+    write_corpus(tmp_path / "corpus", SMALL_CORPUS)
+    return ["--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index")]
+
+
+def test_build_then_nothing_to_do(folders: list[str], capsys) -> None:
+    assert run(["build", *folders]) == 0
+    assert "built index: 2 files, 3 passages" in capsys.readouterr().out
+    assert run(["build", *folders, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rebuilt"] is False and report["embedded"] == 0
+
+
+def test_ask_prints_answer_and_numbered_citations(folders: list[str], capsys) -> None:
+    assert run(["ask", "Who licensed the gene-editing technology?", *folders]) == 0
+    out = capsys.readouterr().out
+    assert "Cellectis" in out.splitlines()[0]
+    assert "[1] notes/partners.md:" in out and "Partners" in out
+
+
+def test_ask_json_is_answer_to_dict(folders: list[str], capsys) -> None:
+    assert run(["ask", "Who licensed the gene-editing technology?", "--top-k", "2", "--json", *folders]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"question", "answer", "found", "confidence", "citations", "notes"}
+    assert len(data["citations"]) == 2
+
+
+def test_missing_corpus_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+    assert run(["ask", "What is TIL?", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"tilqa: error: corpus directory {tmp_path / 'nope'} does not exist"
+
+
+def test_empty_question_is_an_error_not_a_traceback(folders: list[str], capsys) -> None:
+    assert run(["ask", "   ", *folders]) == 2
+    assert "the question is empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["ask"], ["ask", "q", "--top-k", "0"], ["serve", "--port", "99999"], ["frobnicate"]])
+def test_bad_arguments_exit_with_usage(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run(argv)
+    assert exit_info.value.code == 2
+    assert "usage: tilqa" in capsys.readouterr().err
+
+
+def test_eval_prints_the_measures(folders: list[str], tmp_path: Path, capsys) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "1", "question": "Who licensed the gene-editing technology?", "answerable": True,
+                    "evidence": ["licensed a gene-editing technology from Cellectis"], "keywords": [["Cellectis"]]}) + "\n"
+        + json.dumps({"id": "2", "question": "banana bread recipe", "answerable": False}) + "\n",
+        "utf-8",
+    )
+    assert run(["eval", str(questions), "--json", *folders]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["answerable"] == 1 and report["accuracy"] == 1.0 and report["grounded"] == 1.0

@@ -1,0 +1,83 @@
+"""A running assistant follows the corpus: rebuilt by another process, or watched, without
+restart, and every question asked meanwhile is answered."""
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import tilqa
+from tilqa.assistant import RELOAD_CHECK_SECONDS
+from tilqa.watch import watch_corpus
+
+from conftest import SMALL_CORPUS, write_corpus
+
+NEW_FACT = "Findings\nThe zebra protocol doubled TIL persistence in mice. It used cytokine priming.\n"
+
+
+def sources(answer: tilqa.Answer) -> set[str]:
+    return {c.source for c in answer.citations}
+
+
+def ask_until(assistant: tilqa.Assistant, question: str, predicate, timeout: float = 30.0) -> tilqa.Answer:
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = assistant.ask(question, top_k=5)
+        if predicate(answer) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
+
+
+def test_rebuild_by_another_process_is_picked_up_without_restart(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
+    index = tmp_path / "index"
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=index)
+    question = "What did the zebra protocol do?"
+    assert "new.txt" not in sources(assistant.ask(question, top_k=5))
+
+    failures: list[BaseException] = []
+    answered = 0
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        nonlocal answered
+        while not stop.is_set():
+            try:
+                assistant.ask("Who licensed the gene-editing technology?")
+                answered += 1
+            except BaseException as exc:  # any failure during the rebuild is the bug
+                failures.append(exc)
+
+    asker = threading.Thread(target=keep_asking)
+    asker.start()
+    try:
+        (corpus / "new.txt").write_text(NEW_FACT, "utf-8")
+        (corpus / "trials.txt").unlink()
+        result = subprocess.run(
+            [sys.executable, "-m", "tilqa", "build", "--corpus", str(corpus), "--index", str(index)],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "added: new.txt" in result.stdout and "removed: trials.txt" in result.stdout
+        answer = ask_until(assistant, question, lambda a: "new.txt" in sources(a), 10 * RELOAD_CHECK_SECONDS)
+    finally:
+        stop.set()
+        asker.join()
+    assert not failures and answered > 0
+    assert answer.citations[0].source == "new.txt"
+    assert "trials.txt" not in sources(assistant.ask("How long are cells expanded?", top_k=5))
+
+
+def test_watched_corpus_is_rebuilt_and_served(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assistant.build()
+    stop = threading.Event()
+    watch_corpus(assistant, interval=0.2, stop=stop)
+    try:
+        (corpus / "new.txt").write_text(NEW_FACT, "utf-8")
+        answer = ask_until(assistant, "What did the zebra protocol do?", lambda a: "new.txt" in sources(a))
+    finally:
+        stop.set()
+    assert answer.citations[0].source == "new.txt"
