@@ -14,8 +14,10 @@ _COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 _YEAR_QUESTION = re.compile(r"\b(what|which) year\b|\bwhen (was|were|did|is|will)\b|\bin what year\b", re.I)
 
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars?|euros?|usd|eur|million|billion|thousand)\b", re.I)
+# A quantity: a number standing alone (not part of a code such as "C-144-01", "PD-1" or the label
+# "Phase 2"), or a number word.
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"(?<![\w-])(?<!phase )\d[\d,.]*(?![\w-])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
     r"thousands?|several|multiple|many|few|numerous|single)\b",
     re.I,
 )

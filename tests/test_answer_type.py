@@ -1,0 +1,36 @@
+import pytest
+
+from tilqa.answer_type import expected_type, has_type
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How much did they pay for the rights?", "money"),
+        ("How much does a treatment cost?", "money"),
+        ("How many employees are there?", "number"),
+        ("In what year was it founded?", "year"),
+        ("When was the trial started?", "year"),
+        ("How much better are the results?", None),
+        ("Which IL-2 product did Iovance acquire?", None),
+    ],
+)
+def test_expected_type(question: str, kind: str | None) -> None:
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    "text, kind, expected",
+    [
+        ("The deal was worth $210 million.", "money", True),
+        ("The deal secured the supply chain.", "money", False),
+        ("The study enrolled 66 patients.", "number", True),
+        ("It has multiple ongoing Phase 2 studies.", "number", True),
+        ("The pivotal Phase 2 C-144-01 trial evaluated PD-1 blockade.", "number", False),
+        ("It was renamed in 2017.", "year", True),
+        ("It was renamed recently.", "year", False),
+        ("Anything at all.", None, True),
+    ],
+)
+def test_has_type(text: str, kind: str | None, expected: bool) -> None:
+    assert has_type(text, kind) is expected
