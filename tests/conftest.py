@@ -51,3 +51,20 @@ SMALL_CORPUS = {
         "The company licensed a gene-editing technology from Cellectis. The license covers PD-1 knockouts.\n"
     ),
 }
+
+
+@pytest.fixture(scope="session")
+def server_url(assistant: tilqa.Assistant):
+    """The real web chat, served on a free loopback port for the session, then stopped."""
+    import socket
+
+    from tilqa.web import launch
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = launch(assistant, host="127.0.0.1", port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

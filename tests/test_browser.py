@@ -1,0 +1,83 @@
+"""The chat in a real headless Chromium (Debian's), driven by Playwright, against the real server."""
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TIMEOUT_MS = 60_000
+
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed (`make test` installs it when run as root)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def page(server_url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(server_url, timeout=TIMEOUT_MS)
+        page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+        yield page
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+
+
+def wait_for_replies(page, count: int) -> None:
+    """Until the chat holds `count` bot replies (Gradio marks each message with data-testid)."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= n", arg=count, timeout=TIMEOUT_MS
+    )
+
+
+def last_reply(page) -> str:
+    return page.locator('#chat [data-testid="bot"]').last.inner_text()
+
+
+def test_typed_question_gets_answer_with_sources_and_highlight(page) -> None:
+    ask(page, "Which IL-2 product did Iovance acquire?")
+    wait_for_replies(page, 1)
+    reply = page.locator('#chat [data-testid="bot"]').last
+    text = reply.inner_text()
+    assert "Proleukin" in text and "iovance-rd-focus.txt" in text and "Licensing and Acquisition" in text
+    assert "Proleukin" in reply.locator("mark").first.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
+
+
+def test_clicking_an_example_asks_it(page) -> None:
+    page.get_by_role("button", name="Which regulatory agencies have to evaluate TIL therapies?").click()
+    wait_for_replies(page, 2)
+    assert "Food and Drug Administration" in last_reply(page)
+
+
+def test_script_in_the_question_is_shown_as_text_and_never_runs(page) -> None:
+    ask(page, "<script>alert(1)</script><img src=x onerror=alert(2)>")
+    wait_for_replies(page, 3)
+    user_messages = page.locator('#chat [data-testid="user"]')
+    assert "<script>alert(1)</script><img src=x onerror=alert(2)>" in user_messages.last.inner_text()
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+    page.screenshot(path=str(ARTIFACTS / "chat-script.png"), full_page=True)
+
+
+def test_empty_question_gets_a_message_not_an_error(page) -> None:
+    ask(page, "   ")
+    wait_for_replies(page, 4)
+    assert "the question is empty" in last_reply(page)

@@ -1,0 +1,63 @@
+"""The web chat's server and API, over real HTTP."""
+
+import http.client
+
+import pytest
+from gradio_client import Client
+
+from tilqa import SettingsError
+from tilqa.results import Answer, Citation
+from tilqa.web import parse_auth, render_answer
+
+
+@pytest.fixture(scope="module")
+def client(server_url: str) -> Client:
+    return Client(server_url, verbose=False)
+
+
+def test_api_answers_with_citations(client: Client) -> None:
+    result = client.predict("Which IL-2 product did Iovance acquire?", 3, api_name="/ask")
+    assert result["found"] and "Proleukin" in result["answer"]
+    assert result["citations"][0]["source"] == "iovance-rd-focus.txt"
+
+
+def test_bad_question_gets_a_message_and_the_server_keeps_serving(client: Client) -> None:
+    assert client.predict("   ", 3, api_name="/ask") == {
+        "error": "the question is empty: type a question about the corpus"
+    }
+    assert client.predict("x", 0, api_name="/ask") == {"error": "top_k must be at least 1 (got 0)"}
+    assert client.predict("What is lifileucel?", 3, api_name="/ask")["citations"]
+
+
+def test_html_in_the_question_comes_back_as_plain_text(client: Client) -> None:
+    result = client.predict("<script>alert(1)</script>", 3, api_name="/ask")
+    assert result["question"] == "<script>alert(1)</script>"
+
+
+def test_oversized_request_is_refused_before_its_body_is_read(server_url: str) -> None:
+    host, port = server_url.split("//")[1].strip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", "/gradio_api/call/ask")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(5_000_000))
+    connection.endheaders()
+    assert connection.getresponse().status == 413
+    connection.close()
+
+
+def test_rendered_reply_escapes_corpus_and_highlights_the_answer() -> None:
+    text = "Intro <b>bold</b>. The answer is here."
+    citation = Citation("a.txt", 0, len(text), text, "Sec <i>", 1.0, text.index("The"), len(text))
+    html = render_answer(Answer("q", "The answer is here.", True, 0.9, [citation]))
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html and "Sec &lt;i&gt;" in html
+    assert "<mark>The answer is here.</mark>" in html
+    declined = render_answer(Answer("q", "", False, 0.1, [Citation("a.txt", 0, len(text), text, "", 0.5)]))
+    assert "Not found in the corpus" in declined and "<mark>" not in declined
+
+
+def test_auth_must_be_user_colon_password() -> None:
+    assert parse_auth("ann:secret") == ("ann", "secret")
+    assert parse_auth("") is None
+    for bad in ("ann", ":pw", "ann:"):
+        with pytest.raises(SettingsError, match="USER:PASSWORD"):
+            parse_auth(bad)
