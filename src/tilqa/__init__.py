@@ -44,16 +44,18 @@ __all__ = [
     "build",
 ]
 
-_default: Assistant | None = None
-_default_lock = threading.Lock()
+_assistants: dict[tuple[str, str], Assistant] = {}
+_assistants_lock = threading.Lock()
 
 
-def _default_assistant() -> Assistant:
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Assistant()
-        return _default
+def _assistant_for(corpus_dir: str | Path | None, index_dir: str | Path | None) -> Assistant:
+    """One cached Assistant per (corpus, index) pair, so repeated calls reuse the loaded index."""
+    settings = Settings.load(corpus_dir=corpus_dir, index_dir=index_dir)
+    key = (str(settings.corpus_dir.resolve()), str(settings.index_dir.resolve()))
+    with _assistants_lock:
+        if key not in _assistants:
+            _assistants[key] = Assistant(settings=settings)
+        return _assistants[key]
 
 
 def ask(
@@ -64,9 +66,7 @@ def ask(
 ) -> Answer:
     """Answer a question from the default corpus and index (`TILQA_CORPUS_DIR`,
     `TILQA_INDEX_DIR`), or from the folders given, building the index on first use."""
-    if corpus_dir is None and index_dir is None:
-        return _default_assistant().ask(question, top_k)
-    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir).ask(question, top_k)
+    return _assistant_for(corpus_dir, index_dir).ask(question, top_k)
 
 
 def build(

@@ -60,7 +60,9 @@ class AnswerExtractor:
 
     def __init__(self, data: IndexData, scoring: str = "hybrid") -> None:
         self.data = data
-        self.weights = SENTENCE_WEIGHTS if scoring == "hybrid" else {"dense": 1.0, "lexical": 0.0, "passage": 0.0}
+        # "dense" is the baseline: the sentence most similar to the question, alone.
+        self.baseline = scoring == "dense"
+        self.weights = {"dense": 1.0, "lexical": 0.0, "passage": 0.0} if self.baseline else SENTENCE_WEIGHTS
         sections = [""] * len(data.sentences)
         for p in data.passages:
             for row in p.sentences:
@@ -95,7 +97,7 @@ class AnswerExtractor:
         if not ranked:
             return None
         top = ranked[0]
-        rows = self._complete(top.sentence, top.hit)
+        rows = (top.sentence,) if self.baseline else self._complete(top.sentence, top.hit)
         coverage = self.lexical.coverage(terms([question])[0], self._terms[top.sentence])
         best_dense = max(c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
