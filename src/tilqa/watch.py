@@ -36,10 +36,11 @@ def watch_corpus(
     unchanged for one `interval` (debounce), so a copy in progress is not indexed half-written.
     Questions keep being answered from the old index until the new one is live."""
     stop = stop or threading.Event()
+    corpus_dir = assistant.settings.corpus_dir
+    initial = snapshot(corpus_dir)  # taken before returning, so no change after this call is missed
 
     def loop() -> None:
-        corpus_dir = assistant.settings.corpus_dir
-        seen = snapshot(corpus_dir)
+        seen = initial
         pending: dict[str, tuple[int, int]] | None = None
         while not stop.wait(interval):
             now = snapshot(corpus_dir)
