@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def outcome(call) -> str:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     work = Path(tempfile.mkdtemp(prefix="tilqa-bad-"))
     assistant = tilqa.Assistant(corpus_dir=ROOT / "corpus", index_dir=work / "index")
     for name, question, top_k in QUESTIONS:

@@ -10,6 +10,7 @@ also asks questions throughout and counts any that fail.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from load_test import ROOT, free_port
+from common import REPO as ROOT, free_port
 
 QUESTION = "What did the zebra protocol do?"
 NEW_DOC = "Findings\nThe zebra protocol doubled TIL persistence in mice. It used cytokine priming.\n"
@@ -93,6 +94,7 @@ def phase(corpus: Path, index: Path, log: Path, watch: bool, change, question: s
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     work = Path(tempfile.mkdtemp(prefix="tilqa-live-"))
     corpus, index = work / "corpus", work / "index"
     shutil.copytree(ROOT / "corpus", corpus)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +22,7 @@ import time
 from pathlib import Path
 
 import tilqa
+from common import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,12 +36,6 @@ BAD_QUESTIONS = [
     "🧬🧫💉❓",
     "Quel produit IL-2 Iovance a-t-il acquis ?",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def reference(assistant: tilqa.Assistant, question: str, top_k: int) -> dict:

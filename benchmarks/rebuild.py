@@ -21,11 +21,12 @@ import argparse
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import code_state, log
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO / "corpus" / "iovance-rd-focus.txt"
@@ -36,22 +37,6 @@ NEW_FILE_SENTENCE = (
 )
 NEW_FILE_QUESTION = "How many vials does the Quokka-7 cryopreservation protocol use?"
 NEW_FILE_EXPECTED = "42 labelled vials"
-
-
-def code_state() -> str:
-    """The commit measured, and the library files that differ from it (others may be editing)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
-    return f"tilqa at commit {commit}" + (f", uncommitted changes in {', '.join(changed)}" if changed else ", no uncommitted library changes")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def prefix_sentence(number: int) -> str:

@@ -26,24 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import code_state, log
+
 REPO = Path(__file__).resolve().parents[1]
 TILQA = Path(sys.executable).parent / "tilqa"
-
-
-def code_state() -> str:
-    """The commit measured, and the library files that differ from it (others may be editing)."""
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
-    return f"tilqa at commit {commit}" + (f", uncommitted changes in {', '.join(changed)}" if changed else ", no uncommitted library changes")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,0 +1,33 @@
+"""Helpers the benchmark scripts share: what code was measured, progress to stderr, a free port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def code_state() -> str:
+    """The commit measured, and the library files that differ from it."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
+    return f"tilqa at commit {commit}" + (f", uncommitted changes in {', '.join(changed)}" if changed else ", no uncommitted library changes")
+
+
+def log(message: str) -> None:
+    """Progress for the person running the benchmark (stderr; figures go to stdout)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
