@@ -81,3 +81,19 @@ def test_watched_corpus_is_rebuilt_and_served(tmp_path: Path) -> None:
     finally:
         stop.set()
     assert answer.citations[0].source == "new.txt"
+
+
+def test_an_index_built_with_other_settings_is_not_answered_from(tmp_path: Path) -> None:
+    import dataclasses
+
+    from tilqa.index import load_index, refresh_index
+
+    corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assistant.ask("Who licensed the gene-editing technology?")
+    other = dataclasses.replace(assistant.settings, passage_sentences=1, passage_overlap=0)
+    refresh_index(other, assistant.embedder)  # as another process with other settings would
+    time.sleep(RELOAD_CHECK_SECONDS * 1.5)
+    answer = assistant.ask("Who licensed the gene-editing technology?")
+    assert "Cellectis" in answer.answer
+    assert load_index(tmp_path / "index").manifest["chunking"] == assistant.settings.chunking_params()

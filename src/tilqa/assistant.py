@@ -110,11 +110,9 @@ class Assistant:
             if current_build(self.settings.index_dir) == loaded.data.build_id:
                 return
             log.info("index was replaced on disk; reloading")
-            try:
-                self._install(load_index(self.settings.index_dir))
-            except (IndexCorruptError, FileNotFoundError) as exc:
-                log.warning("new index cannot be loaded (%s); rebuilding from the corpus", exc)
-                self._install(self._fresh_index())
+            # Checked like a first load: a damaged build, or one made with another model or
+            # chunking, is rebuilt rather than answered from.
+            self._install(self._fresh_index())
         finally:
             self._load_lock.release()
 
