@@ -4,6 +4,7 @@ import http.client
 
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
 
 from tilqa import SettingsError
 from tilqa.results import Answer, Citation
@@ -61,3 +62,22 @@ def test_auth_must_be_user_colon_password() -> None:
     for bad in ("ann", ":pw", "ann:"):
         with pytest.raises(SettingsError, match="USER:PASSWORD"):
             parse_auth(bad)
+
+
+def test_login_is_required_when_auth_is_set(assistant) -> None:
+    import socket
+
+    from tilqa.web import launch
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = launch(assistant, port=port, auth="ann:s3cret", block=False)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            Client(url, verbose=False)
+        result = Client(url, auth=("ann", "s3cret"), verbose=False).predict("What is lifileucel?", 1, api_name="/ask")
+        assert len(result["citations"]) == 1
+    finally:
+        demo.close()
