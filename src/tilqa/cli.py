@@ -118,7 +118,10 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
         elif args.command == "serve":
             from .web import launch
 
-            launch(assistant, host=args.host, port=args.port, auth=args.auth or settings.auth, watch=args.watch)
+            demo = launch(assistant, host=args.host, port=args.port, auth=args.auth or settings.auth,
+                          watch=args.watch, block=False)
+            print(f"tilqa: chat on http://{args.host}:{args.port}/ — Ctrl+C to stop", flush=True)
+            demo.block_thread()
     except TilqaError as exc:
         print(f"tilqa: error: {exc}", file=sys.stderr)
         return 2
