@@ -1,7 +1,7 @@
 """Fit tilqa's answer confidence and choose its threshold on a question file.
 
 For every question it takes the features `tilqa.answer.confidence` uses (best sentence
-similarity, lexical coverage of the question by the chosen sentence, whether the sentence holds
+similarity, lexical coverage of the question by the chosen sentence, whether the answer holds
 the kind of fact asked for), fits a logistic regression of "answerable" on the first two (plain
 numpy, no extra dependency), and prints, for a range of thresholds, the share of unanswerable
 questions declined and of answerable ones wrongly declined, both in-sample and leave-one-out
@@ -21,20 +21,16 @@ import numpy as np
 
 import tilqa
 from tilqa.answer import CONFIDENCE_WEIGHTS, MISSING_TYPE_PENALTY
-from tilqa.answer_type import expected_type, has_type
 from tilqa.evaluation import load_questions
-from tilqa.lexical import terms
 
 
 def features(assistant: tilqa.Assistant, question: str) -> tuple[float, float, bool]:
-    loaded = assistant._ensure_loaded()
+    """The confidence features of the answer `assistant.ask` would give."""
+    loaded = assistant._ensure_loaded()  # the loaded index: a benchmark may look inside
     vector = assistant.embedder.encode([question], show_progress=False)[0]
     hits = loaded.retriever.search(question, vector, assistant.settings.answer_passages)
-    ranked = loaded.extractor.candidates(question, vector, hits)
-    top = ranked[0]
-    coverage = loaded.extractor.lexical.coverage(terms([question])[0], loaded.extractor._terms[top.sentence])
-    text = loaded.data.sentences[top.sentence].text
-    return max(c.dense for c in ranked), coverage, has_type(text, expected_type(question))
+    extraction = loaded.extractor.extract(question, vector, hits)
+    return extraction.best_dense, extraction.coverage, extraction.typed
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 20000) -> np.ndarray:

@@ -47,11 +47,15 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Extraction:
-    """The chosen answer: sentence rows (one or two) inside `hit`'s passage, and its confidence."""
+    """The chosen answer: sentence rows (one or two) inside `hit`'s passage, the features its
+    confidence comes from, and that confidence."""
 
     sentences: tuple[int, ...]
     hit: Hit
     score: float
+    best_dense: float  # highest sentence similarity among the candidates
+    coverage: float  # IDF-weighted share of the question's terms in the best sentence + heading
+    typed: bool  # the answer holds the kind of fact the question asks for, if any
     confidence: float
 
 
@@ -102,7 +106,7 @@ class AnswerExtractor:
         best_dense = max(c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         typed = has_type(answer_text, expected_type(question))
-        return Extraction(rows, top.hit, top.score, confidence(best_dense, coverage, typed))
+        return Extraction(rows, top.hit, top.score, best_dense, coverage, typed, confidence(best_dense, coverage, typed))
 
     def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
         """The best sentence, with a neighbour of the same passage when it is a fragment or
