@@ -72,3 +72,11 @@ def test_heading_detection() -> None:
     assert heading_text("What is the focus of the company?") == "What is the focus of the company?"
     assert heading_text("This is a sentence.") is None
     assert heading_text("---") is None
+
+
+def test_hard_wrapped_paragraphs_are_prose_not_headings() -> None:
+    text = "Results\nThe company has multiple ongoing Phase 2\nclinical studies of lifileucel. They\ncontinue.\n"
+    (passage,) = chunk_document(doc(text))
+    assert passage.section == "Results"
+    assert passage.text == "The company has multiple ongoing Phase 2\nclinical studies of lifileucel. They\ncontinue."
+    assert len(passage.sentences) == 2

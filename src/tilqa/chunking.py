@@ -128,11 +128,14 @@ def _blocks(text: str) -> Iterator[list[_Line]]:
 
 
 def _classify(block: list[_Line]) -> list[tuple[_Line, str | None]]:
-    """Each line with its heading text, or None for prose (a heading follows a finished line)."""
+    """Each line with its heading text, or None for prose. A heading follows a finished line and
+    is not continued by the next one (a hard-wrapped line is followed by a lower-case word)."""
     out: list[tuple[_Line, str | None]] = []
     previous_ends_sentence = True
-    for line in block:
-        heading = heading_text(line.text) if previous_ends_sentence else None
+    for number, line in enumerate(block):
+        following = block[number + 1].text.lstrip() if number + 1 < len(block) else ""
+        continued = following[:1].islower()
+        heading = heading_text(line.text) if previous_ends_sentence and not continued else None
         out.append((line, heading))
         stripped = line.text.rstrip()
         previous_ends_sentence = heading is not None or stripped.endswith(_SENTENCE_END + (":",))
