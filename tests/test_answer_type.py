@@ -8,6 +8,8 @@ from tilqa.answer_type import expected_type, has_type
     [
         ("How much did they pay for the rights?", "money"),
         ("How much does a treatment cost?", "money"),
+        ("What was Iovance's revenue in 2024?", "money"),
+        ("How does Proleukin reduce the cost of goods?", None),
         ("How many employees are there?", "number"),
         ("In what year was it founded?", "year"),
         ("When was the trial started?", "year"),

@@ -28,11 +28,11 @@ MISSING_TYPE_PENALTY = 0.25
 
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
 
-# A sentence opening with an anaphor ("This acquisition…", "These collaborations…") continues
-# the one before it: the two are one thought. An answer never starts with an unresolved anaphor
+# A sentence opening with an anaphor ("This acquisition…", "These collaborations…") or an
+# elaborating connective ("For instance, …") continues the one before it: the two are one thought. An answer never starts with an unresolved anaphor
 # (the sentence before it comes too), and a best sentence whose thought the next one continues
 # comes with it — as long as the pair stays short enough to read as one answer.
-ANAPHOR = re.compile(r"^\W*(This|These|Those|That|Such|It|They|Its|Their)\b")
+ANAPHOR = re.compile(r"^\W*(This|These|Those|That|Such|It|They|Its|Their|For (example|instance)|In particular|Specifically)\b")
 MAX_PAIR_CHARS = 350
 
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 
-_MONEY_QUESTION = re.compile(r"\bhow much\b.*\b(cost|costs|pay|paid|price|priced|charge|spend|spent|worth|fee|fees)\b|\b(price|cost) of\b", re.I)
+_MONEY_QUESTION = re.compile(
+    r"\bhow much\b.*\b(cost|costs|pay|paid|price|priced|charge|spend|spent|worth|fee|fees)\b"
+    r"|\bwhat (is|was|are|were)\b.*\b(revenue|revenues|sales|price|valuation|market cap)\b",
+    re.I,
+)
 _COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 _YEAR_QUESTION = re.compile(r"\b(what|which) year\b|\bwhen (was|were|did|is|will)\b|\bin what year\b", re.I)
 
