@@ -58,11 +58,11 @@ def variant(text: str, number: int, vary: str, seed: int) -> str:
     blocks = text.strip("\n").split("\n\n")
     head, body = blocks[:2], blocks[2:]  # title, then date and first section stay in front
     rng.shuffle(body)
-    out = "\n\n".join([prefix_sentence(number), *head, *body]) + "\n"
+    out = "\n\n".join([*head, *body]) + "\n"
     if vary == "words":
         vocabulary = sorted(set(_WORD.findall(text)))
         out = _WORD.sub(lambda m: rng.choice(vocabulary) if rng.random() < 0.25 else m.group(0), out)
-    return out
+    return prefix_sentence(number) + "\n\n" + out
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
