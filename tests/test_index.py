@@ -51,6 +51,18 @@ def test_nothing_changed_means_nothing_rebuilt(small: Settings) -> None:
     assert current_build(small.index_dir) == first
 
 
+def test_assistant_build_keeps_its_loaded_index_unless_the_build_changed(small: Settings) -> None:
+    assistant = tilqa.Assistant(settings=small)
+    assistant.build()
+    loaded = assistant._loaded
+    assert not assistant.build().rebuilt
+    assert assistant._loaded is loaded  # nothing changed: nothing reloaded
+    (small.corpus_dir / "new.txt").write_text("A brand new finding about cytokines.", "utf-8")
+    assert assistant.build().rebuilt
+    assert assistant._loaded is not loaded
+    assert "cytokines" in assistant.ask("What finding about cytokines is new?").answer
+
+
 @pytest.mark.parametrize("change", ["add", "edit", "remove"])
 def test_a_corpus_change_rebuilds_and_says_why(small: Settings, change: str) -> None:
     build(small)

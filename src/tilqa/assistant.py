@@ -62,7 +62,9 @@ class Assistant:
         """Bring the index up to date with the corpus (embedding only what changed) and load it."""
         report = refresh_index(self.settings, self.embedder, force=force, show_progress=show_progress)
         with self._load_lock:
-            self._install(load_index(self.settings.index_dir))
+            loaded = self._loaded
+            if report.rebuilt or loaded is None or current_build(self.settings.index_dir) != loaded.data.build_id:
+                self._install(load_index(self.settings.index_dir))
         return report
 
     def _install(self, data: IndexData) -> None:
