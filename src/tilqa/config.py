@@ -46,7 +46,8 @@ class Settings:
     batch_size: int = 32
 
     # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "bm25"; fusion "rrf" or "weighted"
-    # (a weighted sum of max-normalised scores); how many passages each retriever proposes.
+    # (dense_weight * cosine similarity clipped at 0 + (1 - dense_weight) * BM25 divided by the
+    # best BM25 score); how many passages each retriever proposes.
     retrieval: str = "hybrid"
     fusion: str = "weighted"
     candidates: int = 20
