@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import code_state, log
+from common import code_state, log, sync_corpus
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,22 +77,8 @@ def document_text(doc: dict, titles: str) -> str:
 
 
 def write_corpus(docs: list[dict], corpus_dir: Path, titles: str) -> int:
-    """Write one `<id>.txt` per document, leaving files that already hold the same text alone
-    (so a cached index stays fresh); returns how many files were written."""
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    written = 0
-    wanted = set()
-    for doc in docs:
-        path = corpus_dir / f"{doc['_id']}.txt"
-        wanted.add(path.name)
-        text = document_text(doc, titles)
-        if not path.is_file() or path.read_text("utf-8") != text:
-            path.write_text(text, "utf-8")
-            written += 1
-    for stray in corpus_dir.glob("*.txt"):
-        if stray.name not in wanted:
-            stray.unlink()
-    return written
+    """One `<id>.txt` per document; returns how many files were written."""
+    return sync_corpus(corpus_dir, {f"{doc['_id']}.txt": document_text(doc, titles) for doc in docs})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Helpers the benchmark scripts share: what code was measured, progress to stderr, a free port."""
+"""Helpers the benchmark scripts share: what code was measured, progress to stderr, a free port,
+writing a benchmark corpus."""
 
 from __future__ import annotations
 
@@ -31,3 +32,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def sync_corpus(corpus_dir: Path, texts: dict[str, str]) -> int:
+    """Make `corpus_dir` hold exactly `texts` ({file name: text}) as `.txt` files, leaving files
+    that already hold the same text alone (so a cached index stays fresh); returns how many
+    files were written."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for name, text in texts.items():
+        path = corpus_dir / name
+        if not path.is_file() or path.read_text("utf-8") != text:
+            path.write_text(text, "utf-8")
+            written += 1
+    for stray in corpus_dir.glob("*.txt"):
+        if stray.name not in texts:
+            stray.unlink()
+    return written

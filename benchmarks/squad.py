@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import code_state, log
+from common import code_state, log, sync_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "bench" / "squad-v2.0" / "dev-v2.0-explorer.json"
@@ -54,22 +54,14 @@ CONFIGURATIONS = [
 
 
 def write_corpus(data: dict, corpus_dir: Path) -> int:
-    """One `<nn>-<title>.txt` per article; files already holding the same text are left alone."""
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    written, wanted = 0, set()
+    """One `<nn>-<title>.txt` per article: title line, blank line, paragraphs; returns how many
+    files were written."""
+    texts = {}
     for number, article in enumerate(data["data"]):
         name = f"{number:02d}-{re.sub(r'[^A-Za-z0-9_-]', '', article['title'])}.txt"
-        wanted.add(name)
-        title = article["title"].replace("_", " ")
-        text = title + "\n\n" + "\n\n".join(p["context"].strip() for p in article["paragraphs"]) + "\n"
-        path = corpus_dir / name
-        if not path.is_file() or path.read_text("utf-8") != text:
-            path.write_text(text, "utf-8")
-            written += 1
-    for stray in corpus_dir.glob("*.txt"):
-        if stray.name not in wanted:
-            stray.unlink()
-    return written
+        paragraphs = "\n\n".join(p["context"].strip() for p in article["paragraphs"])
+        texts[name] = f"{article['title'].replace('_', ' ')}\n\n{paragraphs}\n"
+    return sync_corpus(corpus_dir, texts)
 
 
 def sample_questions(data: dict, limit: int, seed: int) -> list[dict]:
