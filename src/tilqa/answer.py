@@ -22,9 +22,12 @@ SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25}
 
 # Confidence = logistic(bias + dense * best sentence similarity + coverage * lexical coverage),
 # fitted by logistic regression on eval/dev.jsonl (benchmarks/calibrate.py prints the fit).
-CONFIDENCE_WEIGHTS = {"bias": -3.72, "dense": 5.78, "coverage": 2.62}
+CONFIDENCE_WEIGHTS = {"bias": -3.82, "dense": 6.13, "coverage": 1.61}
 # A best sentence that lacks the kind of fact the question asks for (amount, count, year).
 MISSING_TYPE_PENALTY = 0.25
+# Subtracted from the score of a candidate sentence that lacks that kind of fact, so that one
+# holding it is preferred when the two score alike.
+UNTYPED_RANK_PENALTY = 0.25
 
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
 
@@ -42,6 +45,7 @@ class Candidate:
     hit: Hit
     dense: float
     lexical: float
+    typed: bool  # holds the kind of fact the question asks for (True when it asks for none)
     score: float
 
 
@@ -89,11 +93,12 @@ class AnswerExtractor:
         bm25 = self.lexical.scores(question)[ids]
         lexical = bm25 / bm25.max() if bm25.max() > 0 else bm25
         w = self.weights
-        out = [
-            Candidate(int(row), rows[int(row)], float(d), float(x),
-                      w["dense"] * float(d) + w["lexical"] * float(x) + w["passage"] * rows[int(row)].score)
-            for row, d, x in zip(ids, dense, lexical)
-        ]
+        kind = None if self.baseline else expected_type(question)
+        out = []
+        for row, d, x in zip(ids.tolist(), dense.tolist(), lexical.tolist()):
+            typed = has_type(self.data.sentences[row].text, kind)
+            score = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score
+            out.append(Candidate(row, rows[row], d, x, typed, score - (0.0 if typed else UNTYPED_RANK_PENALTY)))
         return sorted(out, key=lambda c: -c.score)
 
     def extract(self, question: str, vector: np.ndarray, hits: list[Hit]) -> Extraction | None:

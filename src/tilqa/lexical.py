@@ -38,7 +38,7 @@ def terms(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(
         [fold(t) for t in texts],
         token_pattern=TOKEN_PATTERN,
-        stopwords="en",
+        stopwords="en_plus",
         stemmer=_stemmer().stemWords,
         return_ids=False,
         show_progress=False,
