@@ -23,7 +23,7 @@ SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25}
 # Confidence = logistic(bias + dense * best sentence similarity + coverage * lexical coverage),
 # fitted by logistic regression on eval/dev.jsonl (benchmarks/calibrate.py prints the fit).
 CONFIDENCE_WEIGHTS = {"bias": -3.82, "dense": 6.13, "coverage": 1.61}
-# A best sentence that lacks the kind of fact the question asks for (amount, count, year).
+# A best sentence that lacks the kind of fact the question asks for (amount, duration, year, count).
 MISSING_TYPE_PENALTY = 0.25
 # Subtracted from the score of a candidate sentence that lacks that kind of fact, so that one
 # holding it is preferred when the two score alike.

@@ -38,7 +38,7 @@ def terms(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(
         [fold(t) for t in texts],
         token_pattern=TOKEN_PATTERN,
-        stopwords="en_plus",
+        stopwords="en_plus",  # NLTK's 179 words: question words ("what", "how") are not content
         stemmer=_stemmer().stemWords,
         return_ids=False,
         show_progress=False,
