@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import SENTENCE_WEIGHTS
+from tilqa.answer import SENTENCE_WEIGHTS, UNTYPED_RANK_PENALTY
 from tilqa.evaluation import keywords_match, load_questions
 from tilqa.lexical import LexicalIndex
 
@@ -63,7 +63,7 @@ def main() -> None:
     sentence_bm25 = LexicalIndex([s.text for s in sentences])
     heading_bm25 = LexicalIndex(section)
 
-    rows = []  # per question: (feature matrix, correct flags)
+    rows = []  # per question: (feature matrix, answer-type offset, correct flags)
     for q in questions:
         vector = assistant.embedder.encode([q.question], show_progress=False)[0]
         hits = loaded.retriever.search(q.question, vector, assistant.settings.answer_passages)
@@ -87,10 +87,13 @@ def main() -> None:
             keywords_match(" ".join(sentences[r].text for r in extractor._complete(c.sentence, c.hit)), q.keywords)
             for c in candidates
         ])
-        rows.append((features, correct))
+        # Every weighting keeps tilqa's answer-type check: a sentence lacking the kind of fact asked
+        # for is ranked down by the same fixed amount.
+        offset = np.array([0.0 if c.typed else -UNTYPED_RANK_PENALTY for c in candidates])
+        rows.append((features, offset, correct))
 
     def right(weights: np.ndarray) -> int:
-        return int(sum(correct[np.argmax(features @ weights)] for features, correct in rows))
+        return int(sum(correct[np.argmax(features @ weights + offset)] for features, offset, correct in rows))
 
     shipped = np.zeros(len(FEATURES))
     shipped[:IN_USE] = [SENTENCE_WEIGHTS[k] for k in ("dense", "lexical", "passage")]
@@ -109,7 +112,8 @@ def main() -> None:
 
     n = len(questions)
     print(f"{code_state()}; {n} answerable questions from {args.file}, top {assistant.settings.answer_passages} passages")
-    print(f"{'a correct candidate exists':<48}{sum(c.any() for _, c in rows):>4}  ({sum(c.any() for _, c in rows) / n:.3f})")
+    exists = sum(correct.any() for _, _, correct in rows)
+    print(f"{'a correct candidate exists':<48}{exists:>4}  ({exists / n:.3f})")
     print(f"{'shipped weights (before abstention)':<48}{right(shipped):>4}  ({right(shipped) / n:.3f})")
     for label, k in (("best weights, 3 features in use (in-sample)", IN_USE), ("best weights, all 7 features (in-sample)", len(FEATURES))):
         score, weights = best(k)

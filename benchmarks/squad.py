@@ -148,6 +148,8 @@ def _unthresholded(assistant, question: str) -> str:
 
 def sweep(assistant, answerable: list[dict], normalize) -> None:
     """Sentence accuracy (ignoring abstention) for a grid of dense/lexical/passage weights."""
+    from tilqa.answer import UNTYPED_RANK_PENALTY
+
     loaded = assistant._ensure_loaded()
     extractor, sentences = loaded.extractor, loaded.data.sentences
     rows = []
@@ -157,16 +159,19 @@ def sweep(assistant, answerable: list[dict], normalize) -> None:
         candidates = extractor.candidates(q["question"], vector, hits)
         gold = [normalize(a["text"]) for a in q["answers"]]
         features = np.array([[c.dense, c.lexical, c.hit.score] for c in candidates])
+        offset = np.array([0.0 if c.typed else -UNTYPED_RANK_PENALTY for c in candidates])  # kept fixed
         holds = np.array([
             any(g in normalize(" ".join(sentences[r].text for r in extractor._complete(c.sentence, c.hit))) for g in gold)
             for c in candidates
         ])
-        rows.append((features, holds))
+        rows.append((features, offset, holds))
     print("\nsentence right (ignoring abstention) by extraction weights (dense 1.0):")
     print("| lexical | passage | sentence right |\n| --- | --- | --- |")
     for lexical, passage in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.25, 0.5)):
         w = np.array([1.0, lexical, passage])
-        share = statistics.fmean(bool(holds[np.argmax(features @ w)]) for features, holds in rows if len(holds))
+        share = statistics.fmean(
+            bool(holds[np.argmax(features @ w + offset)]) for features, offset, holds in rows if len(holds)
+        )
         print(f"| {lexical} | {passage} | {share:.3f} |")
 
 
