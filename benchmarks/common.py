@@ -1,5 +1,5 @@
 """Helpers the benchmark scripts share: what code was measured, progress to stderr, a free port,
-writing a benchmark corpus."""
+writing a benchmark corpus, the candidate answers tilqa weighs for a question."""
 
 from __future__ import annotations
 
@@ -49,3 +49,20 @@ def sync_corpus(corpus_dir: Path, texts: dict[str, str]) -> int:
         if stray.name not in texts:
             stray.unlink()
     return written
+
+
+def candidate_answers(assistant, question: str):
+    """The question's vector, the candidate sentences tilqa weighs for it (best first), the answer
+    text each would give (with the neighbour tilqa pairs it with), and the fixed answer-type offset
+    in each score (0, or minus the penalty for lacking the kind of fact asked for)."""
+    import numpy as np
+    from tilqa.answer import UNTYPED_RANK_PENALTY
+
+    loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
+    vector = assistant.embedder.encode([question], show_progress=False)[0]
+    hits = loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    candidates = loaded.extractor.candidates(question, vector, hits)
+    sentences = loaded.data.sentences
+    texts = [" ".join(sentences[r].text for r in loaded.extractor._complete(c.sentence, c.hit)) for c in candidates]
+    offsets = np.array([0.0 if c.typed else -UNTYPED_RANK_PENALTY for c in candidates])
+    return vector, candidates, texts, offsets

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import code_state, log  # noqa: E402
+from common import candidate_answers, code_state, log  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SQUAD = REPO.parent / "shared" / "bench" / "squad-v1.1" / "dev-v1.1-explorer.json"
@@ -113,15 +113,12 @@ def main() -> None:
     reranker = CrossEncoder(str(args.out), device="cpu")
 
     assistant = tilqa.Assistant()
-    loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
-    sentences, extractor = loaded.data.sentences, loaded.extractor
+    sentences = assistant._ensure_loaded().data.sentences  # a benchmark may look inside the loaded index
     rows = []
     for q in (q for q in load_questions(args.eval) if q.answerable):
-        vector = assistant.embedder.encode([q.question], show_progress=False)[0]
-        candidates = extractor.candidates(q.question, vector, loaded.retriever.search(q.question, vector, 5))
+        _, candidates, texts, _ = candidate_answers(assistant, q.question)
         logits = reranker.predict([(q.question, sentences[c.sentence].text) for c in candidates], show_progress_bar=False)
-        right = [keywords_match(" ".join(sentences[r].text for r in extractor._complete(c.sentence, c.hit)), q.keywords)
-                 for c in candidates]
+        right = [keywords_match(text, q.keywords) for text in texts]
         rows.append((np.array([c.score for c in candidates]), 1 / (1 + np.exp(-np.asarray(logits, float))), np.array(right)))
 
     print(f"{code_state()}; cross-encoder trained on {len(pairs)} pairs in {minutes:.0f} min; {len(rows)} answerable questions")

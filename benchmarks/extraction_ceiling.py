@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import SENTENCE_WEIGHTS, UNTYPED_RANK_PENALTY
+from tilqa.answer import SENTENCE_WEIGHTS
 from tilqa.evaluation import keywords_match, load_questions
 from tilqa.lexical import LexicalIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import code_state, log  # noqa: E402
+from common import candidate_answers, code_state, log  # noqa: E402
 
 FEATURES = ("dense", "lexical", "passage", "sentence BM25", "heading BM25", "with previous", "opens paragraph")
 IN_USE = 3  # the first three are what tilqa.answer scores with
@@ -45,7 +45,7 @@ def main() -> None:
     questions = [q for q in load_questions(args.file) if q.answerable]
     assistant = tilqa.Assistant()
     loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
-    data, extractor = loaded.data, loaded.extractor
+    data = loaded.data
     sentences = data.sentences
 
     previous: dict[int, int] = {}
@@ -65,9 +65,7 @@ def main() -> None:
 
     rows = []  # per question: (feature matrix, answer-type offset, correct flags)
     for q in questions:
-        vector = assistant.embedder.encode([q.question], show_progress=False)[0]
-        hits = loaded.retriever.search(q.question, vector, assistant.settings.answer_passages)
-        candidates = extractor.candidates(q.question, vector, hits)
+        vector, candidates, texts, offsets = candidate_answers(assistant, q.question)
         ids = np.array([c.sentence for c in candidates])
 
         def scaled(scores: np.ndarray) -> np.ndarray:
@@ -83,14 +81,9 @@ def main() -> None:
             with_previous[ids] @ vector,
             [float(i not in previous) for i in ids],
         ])
-        correct = np.array([
-            keywords_match(" ".join(sentences[r].text for r in extractor._complete(c.sentence, c.hit)), q.keywords)
-            for c in candidates
-        ])
-        # Every weighting keeps tilqa's answer-type check: a sentence lacking the kind of fact asked
-        # for is ranked down by the same fixed amount.
-        offset = np.array([0.0 if c.typed else -UNTYPED_RANK_PENALTY for c in candidates])
-        rows.append((features, offset, correct))
+        correct = np.array([keywords_match(text, q.keywords) for text in texts])
+        # Every weighting keeps tilqa's answer-type check (the fixed offsets).
+        rows.append((features, offsets, correct))
 
     def right(weights: np.ndarray) -> int:
         return int(sum(correct[np.argmax(features @ weights + offset)] for features, offset, correct in rows))

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import code_state, log, sync_corpus
+from common import candidate_answers, code_state, log, sync_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "bench" / "squad-v2.0" / "dev-v2.0-explorer.json"
@@ -148,23 +148,13 @@ def _unthresholded(assistant, question: str) -> str:
 
 def sweep(assistant, answerable: list[dict], normalize) -> None:
     """Sentence accuracy (ignoring abstention) for a grid of dense/lexical/passage weights."""
-    from tilqa.answer import UNTYPED_RANK_PENALTY
-
-    loaded = assistant._ensure_loaded()
-    extractor, sentences = loaded.extractor, loaded.data.sentences
     rows = []
     for q in answerable:
-        vector = assistant.embedder.encode([q["question"]], show_progress=False)[0]
-        hits = loaded.retriever.search(q["question"], vector, assistant.settings.answer_passages)
-        candidates = extractor.candidates(q["question"], vector, hits)
+        _, candidates, texts, offsets = candidate_answers(assistant, q["question"])
         gold = [normalize(a["text"]) for a in q["answers"]]
         features = np.array([[c.dense, c.lexical, c.hit.score] for c in candidates])
-        offset = np.array([0.0 if c.typed else -UNTYPED_RANK_PENALTY for c in candidates])  # kept fixed
-        holds = np.array([
-            any(g in normalize(" ".join(sentences[r].text for r in extractor._complete(c.sentence, c.hit))) for g in gold)
-            for c in candidates
-        ])
-        rows.append((features, offset, holds))
+        holds = np.array([any(g in normalize(text) for g in gold) for text in texts])
+        rows.append((features, offsets, holds))
     print("\nsentence right (ignoring abstention) by extraction weights (dense 1.0):")
     print("| lexical | passage | sentence right |\n| --- | --- | --- |")
     for lexical, passage in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.25, 0.5)):
