@@ -51,6 +51,24 @@ def test_module_level_ask_uses_the_given_folders(tmp_path: Path, corpus_dir: Pat
     assert answer.found and "FDA" in answer.answer
 
 
+@pytest.mark.parametrize(
+    "british, american",
+    [
+        ("Why is commercialising TIL therapy hard?", "Why is commercializing TIL therapy hard?"),
+        ("How is TIL manufacturing being optimised?", "How is TIL manufacturing being optimized?"),
+    ],
+)
+def test_british_spelling_gets_the_answer_american_spelling_gets(
+    assistant: tilqa.Assistant, british: str, american: str
+) -> None:
+    """The corpus writes American English; a question in British spelling must not lose its
+    lexical match (without the spelling fold both of these pick another sentence)."""
+    expected = assistant.ask(american)
+    answer = assistant.ask(british)
+    assert expected.found and answer.found
+    assert answer.answer == expected.answer
+
+
 def test_answers_on_the_development_set_stay_at_their_measured_floor(assistant: tilqa.Assistant) -> None:
     """Regression guard: these are the figures measured when the method was tuned (see README);
     a change that makes answers worse fails here."""

@@ -1,4 +1,8 @@
-"""Lexical matching: BM25 (bm25s, Snowball stemming, English stop words) and term overlap."""
+"""Lexical matching: BM25 (bm25s, Snowball stemming, English stop words) and term overlap.
+
+Words are folded to American spelling (breame's British-to-American list) before stemming, so a
+question about a "tumour" or "commercialising" matches a corpus that writes "tumor" and
+"commercializing": the Snowball stemmer alone keeps the two spellings apart."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Sequence
 import bm25s
 import numpy as np
 import Stemmer
+from breame.spelling import get_american_spelling
 
 # bm25s sets its own logger to DEBUG on import; let the application's configuration decide.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
@@ -28,6 +33,11 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def _stem(words: list[str]) -> list[str]:
+    """American spelling first ("tumour" -> "tumor"), then the Snowball stem."""
+    return _stemmer().stemWords([get_american_spelling(w) for w in words])
+
+
 def fold(text: str) -> str:
     """Unicode dashes and quotes to ASCII, compatibility forms (e.g. full-width) folded."""
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
@@ -39,7 +49,7 @@ def terms(texts: Sequence[str]) -> list[list[str]]:
         [fold(t) for t in texts],
         token_pattern=TOKEN_PATTERN,
         stopwords="en_plus",  # NLTK's 179 words: question words ("what", "how") are not content
-        stemmer=_stemmer().stemWords,
+        stemmer=_stem,
         return_ids=False,
         show_progress=False,
     )
