@@ -139,9 +139,10 @@ class Assistant:
         data = loaded.data
         found = extraction.confidence >= self.settings.min_confidence
         first, last = data.sentences[extraction.sentences[0]], data.sentences[extraction.sentences[-1]]
-        ordered = hits[:k]
-        if found:  # the passage the answer comes from leads
-            ordered = [extraction.hit] + [h for h in hits if h.passage != extraction.hit.passage][: k - 1]
+        # Passages whose best sentence scores highest come first (the answer's leads), then the
+        # rest in retrieval order.
+        scored = {h.passage for h in extraction.ranked_hits}
+        ordered = [*extraction.ranked_hits, *(h for h in hits if h.passage not in scored)][:k]
         citations = []
         for hit in ordered:
             p = data.passages[hit.passage]

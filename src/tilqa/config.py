@@ -57,7 +57,8 @@ class Settings:
     # Answering.
     top_k: int = 3
     max_top_k: int = 20
-    answer_passages: int = 5
+    # Passages whose sentences are scored as answers; citations are ranked among them too.
+    answer_passages: int = 8
     # How answer sentences are ranked: "hybrid" (dense + BM25 + passage score) or "dense" (the
     # sentence most similar to the question: the baseline to compare against).
     sentence_scoring: str = "hybrid"
