@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,12 @@ def test_environment_then_arguments_override_defaults(tmp_path: Path) -> None:
 def test_bad_settings_are_named(env, kwargs, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.load(env, **kwargs)
+
+
+def test_importing_tilqa_loads_no_heavy_library() -> None:
+    """No work at import time: torch, the model library, Gradio and NLTK (2 s on its own) load on
+    first use, so `import tilqa` and `tilqa --help` are quick."""
+    heavy = ("torch", "sentence_transformers", "gradio", "nltk")
+    code = f"import sys, tilqa; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
-
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from typing import TYPE_CHECKING, Iterator
 
 from .corpus import Document
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 SECTION_SEPARATOR = " › "
 
@@ -67,7 +68,10 @@ class _Line:
 
 @lru_cache(maxsize=1)
 def sentence_tokenizer() -> PunktSentenceTokenizer:
-    """Punkt with fixed parameters: deterministic, and no `nltk.download` needed."""
+    """Punkt with fixed parameters: deterministic, and no `nltk.download` needed. NLTK is
+    imported here, on first use: importing it takes about 2 s."""
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
