@@ -20,7 +20,7 @@ from pathlib import Path
 from breame.spelling import american_spelling_exists, get_british_spelling
 
 import tilqa
-from tilqa.evaluation import EvalQuestion, evaluate, load_questions
+from tilqa.evaluation import evaluate, load_questions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import code_state  # noqa: E402

@@ -119,7 +119,8 @@ class AnswerExtractor:
         typed = has_type(answer_text, expected_type(question))
         return Extraction(
             rows, top.hit, top.score, best_dense, coverage, typed, confidence(best_dense, coverage, typed),
-            (top.hit,) if self.baseline else _citation_order(ranked),  # the baseline cites in retrieval order
+            # The baseline cites its answer's passage, then the rest in retrieval order.
+            (top.hit,) if self.baseline else _citation_order(ranked),
         )
 
     def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
