@@ -49,19 +49,16 @@ def main() -> None:
     sentences = data.sentences
 
     previous: dict[int, int] = {}
-    section = [""] * len(sentences)
     for p in data.passages:
         for before, row in zip(p.sentences, p.sentences[1:]):
             previous[row] = before
-        for row in p.sentences:
-            section[row] = section[row] or p.section
     log(f"embedding {len(sentences)} sentences with their previous one")
     with_previous = assistant.embedder.encode(
         [f"{sentences[previous[i]].text} {s.text}" if i in previous else s.text for i, s in enumerate(sentences)],
         show_progress=False,
     )
     sentence_bm25 = LexicalIndex([s.text for s in sentences])
-    heading_bm25 = LexicalIndex(section)
+    heading_bm25 = LexicalIndex(loaded.extractor.sections)
 
     rows = []  # per question: (feature matrix, answer-type offset, correct flags)
     for q in questions:

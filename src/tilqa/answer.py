@@ -56,17 +56,16 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Extraction:
-    """The chosen answer: sentence rows (one or two) inside `hit`'s passage, the features its
-    confidence comes from, and that confidence."""
+    """The chosen answer: sentence rows (one or two) inside the passage of `ranked_hits[0]`, the
+    features its confidence comes from, and that confidence."""
 
     sentences: tuple[int, ...]
-    hit: Hit
+    ranked_hits: tuple[Hit, ...]  # the scored passages in the order they are cited, the answer's first
     score: float
     best_dense: float  # highest sentence similarity among the candidates
     coverage: float  # IDF-weighted share of the question's terms in the best sentence + heading
     typed: bool  # the answer holds the kind of fact the question asks for, if any
     confidence: float
-    ranked_hits: tuple[Hit, ...]  # the scored passages in the order they are cited
 
 
 class AnswerExtractor:
@@ -77,11 +76,12 @@ class AnswerExtractor:
         # "dense" is the baseline: the sentence most similar to the question, alone.
         self.baseline = scoring == "dense"
         self.weights = {"dense": 1.0, "lexical": 0.0, "passage": 0.0} if self.baseline else SENTENCE_WEIGHTS
-        sections = [""] * len(data.sentences)
+        # Each sentence's heading path (of the first passage holding it).
+        self.sections = [""] * len(data.sentences)
         for p in data.passages:
             for row in p.sentences:
-                sections[row] = sections[row] or p.section
-        texts = [f"{section}\n{s.text}" for section, s in zip(sections, data.sentences)]
+                self.sections[row] = self.sections[row] or p.section
+        texts = [f"{section}\n{s.text}" for section, s in zip(self.sections, data.sentences)]
         self.lexical = LexicalIndex(texts)
         self._terms = [set(t) for t in terms(texts)] if texts else []
 
@@ -117,11 +117,9 @@ class AnswerExtractor:
         best_dense = max(c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         typed = has_type(answer_text, expected_type(question))
-        return Extraction(
-            rows, top.hit, top.score, best_dense, coverage, typed, confidence(best_dense, coverage, typed),
-            # The baseline cites its answer's passage, then the rest in retrieval order.
-            (top.hit,) if self.baseline else _citation_order(ranked),
-        )
+        # The baseline cites its answer's passage, then the rest in retrieval order.
+        ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
+        return Extraction(rows, ranked_hits, top.score, best_dense, coverage, typed, confidence(best_dense, coverage, typed))
 
     def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
         """The best sentence, with a neighbour of the same passage when it is a fragment or
