@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
-import json
 import math
 import shutil
 import statistics
@@ -31,10 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from common import code_state, log, sync_corpus
+from common import REPO, code_state, log, read_jsonl, sync_corpus
 
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "bench" / "scifact"
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "tilqa-bench-scifact"
 
@@ -49,11 +47,6 @@ PUBLISHED = [
 
 # ---------------------------------------------------------------------------------------------
 # Data
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def read_qrels(path: Path) -> dict[str, set[str]]:

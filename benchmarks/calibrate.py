@@ -23,12 +23,12 @@ import tilqa
 from tilqa.answer import CONFIDENCE_WEIGHTS, MISSING_TYPE_PENALTY
 from tilqa.evaluation import load_questions
 
+from common import answer_passages
+
 
 def features(assistant: tilqa.Assistant, question: str) -> tuple[float, float, bool]:
     """The confidence features of the answer `assistant.ask` would give."""
-    loaded = assistant._ensure_loaded()  # the loaded index: a benchmark may look inside
-    vector = assistant.embedder.encode([question], show_progress=False)[0]
-    hits = loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    loaded, vector, hits = answer_passages(assistant, question)
     extraction = loaded.extractor.extract(question, vector, hits)
     return extraction.best_dense, extraction.coverage, extraction.typed
 

@@ -1,8 +1,10 @@
 """Helpers the benchmark scripts share: what code was measured, progress to stderr, a free port,
-writing a benchmark corpus, the candidate answers tilqa weighs for a question."""
+reading JSON lines, writing a benchmark corpus, the passages and candidate answers tilqa weighs
+for a question."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -34,6 +36,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    """One JSON object a line (blank lines skipped)."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
 def sync_corpus(corpus_dir: Path, texts: dict[str, str]) -> int:
     """Make `corpus_dir` hold exactly `texts` ({file name: text}) as `.txt` files, leaving files
     that already hold the same text alone (so a cached index stays fresh); returns how many
@@ -51,6 +59,14 @@ def sync_corpus(corpus_dir: Path, texts: dict[str, str]) -> int:
     return written
 
 
+def answer_passages(assistant, question: str):
+    """What `Assistant.ask` extracts the answer from: the loaded index, the question's vector and
+    the top `answer_passages` passages."""
+    loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
+    vector = assistant.embedder.encode([question], show_progress=False)[0]
+    return loaded, vector, loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+
+
 def candidate_answers(assistant, question: str):
     """The question's vector, the candidate sentences tilqa weighs for it (best first), the answer
     text each would give (with the neighbour tilqa pairs it with), and the fixed answer-type offset
@@ -58,9 +74,7 @@ def candidate_answers(assistant, question: str):
     import numpy as np
     from tilqa.answer import UNTYPED_RANK_PENALTY
 
-    loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
-    vector = assistant.embedder.encode([question], show_progress=False)[0]
-    hits = loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    loaded, vector, hits = answer_passages(assistant, question)
     candidates = loaded.extractor.candidates(question, vector, hits)
     sentences = loaded.data.sentences
     texts = [" ".join(sentences[r].text for r in loaded.extractor._complete(c.sentence, c.hit)) for c in candidates]

@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import candidate_answers, code_state, log  # noqa: E402
+from common import REPO, candidate_answers, code_state, log  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
 SQUAD = REPO.parent / "shared" / "bench" / "squad-v1.1" / "dev-v1.1-explorer.json"
 
 

@@ -12,7 +12,6 @@ ones, latency percentiles, throughput and the server's peak memory (VmHWM).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -22,9 +21,8 @@ import time
 from pathlib import Path
 
 import tilqa
-from common import free_port
+from common import REPO as ROOT, free_port, read_jsonl
 
-ROOT = Path(__file__).resolve().parents[1]
 
 BAD_QUESTIONS = [
     "",
@@ -73,7 +71,7 @@ def main() -> None:
 
     from gradio_client import Client
 
-    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "dev.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    questions = [q["question"] for q in read_jsonl(ROOT / "eval" / "dev.jsonl")]
     questions += BAD_QUESTIONS
     workdir = Path(tempfile.mkdtemp(prefix="tilqa-load-"))
     index_dir = workdir / "index"

@@ -12,7 +12,6 @@ with the highest confidence, so a reader can check that they really are not answ
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 import tilqa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, code_state  # noqa: E402
+from common import REPO, code_state, read_jsonl  # noqa: E402
 
 DEFAULT_QUESTIONS = REPO.parent / "shared" / "bench" / "pubmedqa" / "queries.jsonl"
 
@@ -31,7 +30,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="a BEIR queries.jsonl")
     parser.add_argument("--show", type=int, default=10, help="how many of the most confident answers to list")
     args = parser.parse_args()
-    questions = [json.loads(line)["text"] for line in args.questions.read_text("utf-8").splitlines() if line.strip()]
+    questions = [q["text"] for q in read_jsonl(args.questions)]
 
     assistant = tilqa.Assistant()
     answers = [assistant.ask(q) for q in questions]

@@ -26,9 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import code_state, log
+from common import REPO, code_state, log
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO / "corpus" / "iovance-rd-focus.txt"
 
 NEW_FILE_SENTENCE = (

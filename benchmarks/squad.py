@@ -37,9 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common import candidate_answers, code_state, log, sync_corpus
+from common import REPO, answer_passages, candidate_answers, code_state, log, sync_corpus
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "bench" / "squad-v2.0" / "dev-v2.0-explorer.json"
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "tilqa-bench-squad"
 
@@ -139,9 +138,7 @@ def main() -> None:
 
 def _unthresholded(assistant, question: str) -> str:
     """The sentence(s) a declined answer would have given."""
-    loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
-    vector = assistant.embedder.encode([question], show_progress=False)[0]
-    hits = loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    loaded, vector, hits = answer_passages(assistant, question)
     extraction = loaded.extractor.extract(question, vector, hits)
     return " ".join(loaded.data.sentences[r].text for r in extraction.sentences) if extraction else ""
 

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
@@ -26,9 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import code_state, log
+from common import REPO, code_state, log, read_jsonl
 
-REPO = Path(__file__).resolve().parents[1]
 TILQA = Path(sys.executable).parent / "tilqa"
 
 
@@ -76,7 +74,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    questions = [json.loads(line)["question"] for line in args.questions.read_text("utf-8").splitlines() if line.strip()]
+    questions = [q["question"] for q in read_jsonl(args.questions)]
     if not questions:
         raise SystemExit(f"{args.questions} holds no questions")
     tmp = Path(tempfile.mkdtemp(prefix="tilqa-bench-timings-"))
