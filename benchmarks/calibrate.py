@@ -1,12 +1,12 @@
 """Fit tilqa's answer confidence and choose its threshold on a question file.
 
-For every question it takes the features `tilqa.answer.confidence` uses (best sentence
-similarity, lexical coverage of the question by the chosen sentence, whether the answer holds
+For every question it takes the features `tilqa.answer.confidence` uses (best similarity among
+the candidate sentences, token-level under the default sentence scoring, lexical coverage of the question by the chosen sentence, whether the answer holds
 the kind of fact asked for), fits a logistic regression of "answerable" on the first two (plain
 numpy, no extra dependency), and prints, for a range of thresholds, the share of unanswerable
 questions declined and of answerable ones wrongly declined, both in-sample and leave-one-out
 (an honest estimate for questions not in the file). Copy the fitted weights into
-`CONFIDENCE_WEIGHTS` and the chosen threshold into `Settings.min_confidence`.
+`CONFIDENCE_WEIGHTS` (under the scoring measured) and the chosen threshold into `Settings.min_confidence`.
 
     python benchmarks/calibrate.py eval/dev.jsonl
 """
@@ -28,9 +28,9 @@ from common import answer_passages
 
 def features(assistant: tilqa.Assistant, question: str) -> tuple[float, float, bool]:
     """The confidence features of the answer `assistant.ask` would give."""
-    loaded, vector, hits = answer_passages(assistant, question)
-    extraction = loaded.extractor.extract(question, vector, hits)
-    return extraction.best_dense, extraction.coverage, extraction.typed
+    loaded, vector, tokens, hits = answer_passages(assistant, question)
+    extraction = loaded.extractor.extract(question, vector, hits, tokens)
+    return extraction.similarity, extraction.coverage, extraction.typed
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 20000) -> np.ndarray:
@@ -62,14 +62,17 @@ def main() -> None:
     y = np.array([q.answerable for q in questions], dtype=float)
 
     w = fit(x, y)
-    print(f"fitted: bias={w[0]:.2f} dense={w[1]:.2f} coverage={w[2]:.2f}")
-    print(f"in use: {CONFIDENCE_WEIGHTS}")
+    scoring = assistant.settings.sentence_scoring
+    in_use = CONFIDENCE_WEIGHTS["tokens" if scoring == "tokens" else "hybrid"]
+    print(f"sentence scoring {scoring!r}")
+    print(f"fitted: bias={w[0]:.2f} similarity={w[1]:.2f} coverage={w[2]:.2f}")
+    print(f"in use: {in_use}")
     loo = np.array([
         probability(fit(np.delete(x, i, 0), np.delete(y, i)), x[i : i + 1], typed[i : i + 1])[0]
         for i in range(len(y))
     ])
     p_fit = probability(w, x, typed)
-    p_use = probability(np.array([CONFIDENCE_WEIGHTS[k] for k in ("bias", "dense", "coverage")]), x, typed)
+    p_use = probability(np.array([in_use[k] for k in ("bias", "similarity", "coverage")]), x, typed)
     print(f"\n{'threshold':>9} | {'in use: declined / wrongly':>27} | {'fitted':>15} | {'leave-one-out':>15}")
     for t in np.arange(0.20, 0.65, 0.05):
         cells = [f"{(p[y == 0] < t).mean():.2f} / {(p[y == 1] < t).mean():.2f}" for p in (p_use, p_fit, loo)]

@@ -61,10 +61,10 @@ def sync_corpus(corpus_dir: Path, texts: dict[str, str]) -> int:
 
 def answer_passages(assistant, question: str):
     """What `Assistant.ask` extracts the answer from: the loaded index, the question's vector and
-    the top `answer_passages` passages."""
+    tokens, and the top `answer_passages` passages."""
     loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
-    vector = assistant.embedder.encode([question], show_progress=False)[0]
-    return loaded, vector, loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    vector, tokens = assistant.encode_question(question)
+    return loaded, vector, tokens, loaded.retriever.search(question, vector, assistant.settings.answer_passages)
 
 
 def candidate_answers(assistant, question: str):
@@ -74,8 +74,8 @@ def candidate_answers(assistant, question: str):
     import numpy as np
     from tilqa.answer import UNTYPED_RANK_PENALTY
 
-    loaded, vector, hits = answer_passages(assistant, question)
-    candidates = loaded.extractor.candidates(question, vector, hits)
+    loaded, vector, tokens, hits = answer_passages(assistant, question)
+    candidates = loaded.extractor.candidates(question, vector, hits, tokens)
     sentences = loaded.data.sentences
     texts = [" ".join(sentences[r].text for r in loaded.extractor._complete(c.sentence, c.hit)) for c in candidates]
     offsets = np.array([0.0 if c.typed else -UNTYPED_RANK_PENALTY for c in candidates])

@@ -7,7 +7,8 @@ candidate answer (with the neighbour tilqa would pair it with). The script repor
 - how many the shipped weights get right (before abstention);
 - the best any linear weighting of the features gets, found by random search and measured on the
   same questions it was searched on, so it is an optimistic bound, not an estimate. This is done
-  once over the three features tilqa uses and once with four more: sentence-only BM25,
+  once over the four features tilqa uses (dense similarity, BM25, passage score, token-level
+  similarity) and once with four more: sentence-only BM25,
   heading-path BM25, the similarity of the sentence read with the one before it, and whether it
   opens its paragraph.
 
@@ -26,15 +27,15 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import SENTENCE_WEIGHTS
+from tilqa.answer import SENTENCE_WEIGHTS, TOKEN_SENTENCE_WEIGHTS
 from tilqa.evaluation import keywords_match, load_questions
 from tilqa.lexical import LexicalIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import candidate_answers, code_state, log  # noqa: E402
 
-FEATURES = ("dense", "lexical", "passage", "sentence BM25", "heading BM25", "with previous", "opens paragraph")
-IN_USE = 3  # the first three are what tilqa.answer scores with
+FEATURES = ("dense", "lexical", "passage", "tokens", "sentence BM25", "heading BM25", "with previous", "opens paragraph")
+IN_USE = 4  # the first four are what tilqa.answer scores with
 
 
 def main() -> None:
@@ -73,6 +74,7 @@ def main() -> None:
             [c.dense for c in candidates],
             [c.lexical for c in candidates],
             [c.hit.score for c in candidates],
+            [c.tokens for c in candidates],
             scaled(sentence_bm25.scores(q.question)),
             scaled(heading_bm25.scores(q.question)),
             with_previous[ids] @ vector,
@@ -86,7 +88,8 @@ def main() -> None:
         return int(sum(correct[np.argmax(features @ weights + offset)] for features, offset, correct in rows))
 
     shipped = np.zeros(len(FEATURES))
-    shipped[:IN_USE] = [SENTENCE_WEIGHTS[k] for k in ("dense", "lexical", "passage")]
+    in_use = TOKEN_SENTENCE_WEIGHTS if assistant.settings.token_scoring else SENTENCE_WEIGHTS
+    shipped[:IN_USE] = [in_use[k] for k in FEATURES[:IN_USE]]
     rng = np.random.default_rng(0)
 
     def best(n_features: int) -> tuple[int, np.ndarray]:
@@ -95,6 +98,7 @@ def main() -> None:
             w = np.zeros(len(FEATURES))
             w[:n_features] = rng.uniform(-0.5, 1.5, n_features)
             w[0] = abs(w[0])
+            w[3] *= 4  # token similarities spread less than the others: their weights run larger
             score = right(w)
             if score > top:
                 top, top_weights = score, w
@@ -105,7 +109,7 @@ def main() -> None:
     exists = sum(correct.any() for _, _, correct in rows)
     print(f"{'a correct candidate exists':<48}{exists:>4}  ({exists / n:.3f})")
     print(f"{'shipped weights (before abstention)':<48}{right(shipped):>4}  ({right(shipped) / n:.3f})")
-    for label, k in (("best weights, 3 features in use (in-sample)", IN_USE), ("best weights, all 7 features (in-sample)", len(FEATURES))):
+    for label, k in (("best weights, 4 features in use (in-sample)", IN_USE), ("best weights, all 8 features (in-sample)", len(FEATURES))):
         score, weights = best(k)
         shown = ", ".join(f"{name} {w:.2f}" for name, w in zip(FEATURES[:k], weights[:k]))
         print(f"{label:<48}{score:>4}  ({score / n:.3f})  [{shown}]")

@@ -47,8 +47,9 @@ CONFIGURATIONS = [
     ("dense retrieval, most similar sentence, never declines", "dense", "dense", 0.0),
     ("BM25 retrieval, most similar sentence, never declines", "bm25", "dense", 0.0),
     ("hybrid retrieval, most similar sentence, never declines", "hybrid", "dense", 0.0),
-    ("hybrid + sentence scoring, never declines", "hybrid", "hybrid", 0.0),
-    ("default: hybrid + sentence scoring + abstention", "hybrid", "hybrid", None),
+    ("hybrid + sentence scoring without tokens, never declines", "hybrid", "hybrid", 0.0),
+    ("hybrid + sentence scoring with tokens, never declines", "hybrid", "tokens", 0.0),
+    ("default: hybrid + sentence scoring with tokens + abstention", "hybrid", "tokens", None),
 ]
 
 
@@ -138,29 +139,29 @@ def main() -> None:
 
 def _unthresholded(assistant, question: str) -> str:
     """The sentence(s) a declined answer would have given."""
-    loaded, vector, hits = answer_passages(assistant, question)
-    extraction = loaded.extractor.extract(question, vector, hits)
+    loaded, vector, tokens, hits = answer_passages(assistant, question)
+    extraction = loaded.extractor.extract(question, vector, hits, tokens)
     return " ".join(loaded.data.sentences[r].text for r in extraction.sentences) if extraction else ""
 
 
 def sweep(assistant, answerable: list[dict], normalize) -> None:
-    """Sentence accuracy (ignoring abstention) for a grid of dense/lexical/passage weights."""
+    """Sentence accuracy (ignoring abstention) for a grid of extraction weights (dense 0.5 fixed,
+    as shipped; token weight 0 is scoring without tokens)."""
     rows = []
     for q in answerable:
         _, candidates, texts, offsets = candidate_answers(assistant, q["question"])
         gold = [normalize(a["text"]) for a in q["answers"]]
-        features = np.array([[c.dense, c.lexical, c.hit.score] for c in candidates])
+        features = np.array([[c.dense, c.lexical, c.hit.score, c.tokens] for c in candidates])
         holds = np.array([any(g in normalize(text) for g in gold) for text in texts])
         rows.append((features, offsets, holds))
-    print("\nsentence right (ignoring abstention) by extraction weights (dense 1.0):")
-    print("| lexical | passage | sentence right |\n| --- | --- | --- |")
-    for lexical, passage in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.25, 0.5)):
-        w = np.array([1.0, lexical, passage])
+    print("\nsentence right (ignoring abstention) by extraction weights (dense 0.5):")
+    print("| tokens | lexical | passage | sentence right |\n| --- | --- | --- | --- |")
+    for tokens, lexical, passage in itertools.product((0.0, 2.0, 4.0, 6.0), (0.0, 0.25, 0.5), (0.0, 0.25, 0.5)):
+        w = np.array([0.5, lexical, passage, tokens])
         share = statistics.fmean(
             bool(holds[np.argmax(features @ w + offset)]) for features, offset, holds in rows if len(holds)
         )
-        print(f"| {lexical} | {passage} | {share:.3f} |")
-
+        print(f"| {tokens} | {lexical} | {passage} | {share:.3f} |")
 
 if __name__ == "__main__":
     main()

@@ -74,8 +74,8 @@ def test_answers_on_the_development_set_stay_at_their_measured_floor(assistant: 
     a change that makes answers worse fails here."""
     report = evaluate(assistant, load_questions(ROOT / "eval" / "dev.jsonl"), top_k=3)
     assert report.grounded == 1.0
-    assert report.accuracy >= 0.775
-    assert report.evidence_recall >= 0.95
+    assert report.accuracy >= 0.825
+    assert report.evidence_recall >= 0.975
     assert report.declined_unanswerable >= 0.80
     assert report.wrongly_declined <= 0.05
     assert report.mean_answer_chars <= 250
@@ -84,13 +84,14 @@ def test_answers_on_the_development_set_stay_at_their_measured_floor(assistant: 
 def test_a_how_long_question_ranks_a_sentence_holding_a_duration_first(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", {"process.txt": (
         "Manufacturing\n"
-        "The cell product is made in one central facility. The cell product is ready 22 days after surgery.\n"
+        "Manufacturing the cell product takes place in one central facility. "
+        "The cell product is ready 22 days after surgery.\n"
     )})
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
     question = "How long does manufacturing the cell product take?"
     loaded = assistant._ensure_loaded()
-    vector = assistant.embedder.encode([question], show_progress=False)[0]
-    ranked = loaded.extractor.candidates(question, vector, loaded.retriever.search(question, vector, 5))
+    vector, tokens = assistant.encode_question(question)
+    ranked = loaded.extractor.candidates(question, vector, loaded.retriever.search(question, vector, 5), tokens)
     untyped = [c for c in ranked if "22 days" not in loaded.data.sentences[c.sentence].text]
     typed = [c for c in ranked if "22 days" in loaded.data.sentences[c.sentence].text]
     # Without the type check the other sentence would win (by a hair) ...

@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import faiss
+import numpy as np
 import pytest
 
 import tilqa
@@ -39,6 +40,14 @@ def test_build_writes_a_loadable_index_with_a_manifest(small: Settings) -> None:
     assert manifest["tilqa_version"] == tilqa.__version__
     assert set(manifest["files"]) == {"trials.txt", "notes/partners.md"}
     assert data.passage_vectors.ntotal == len(data.passages) == 3
+    assert manifest["token_vectors"] is True
+    tokens = data.tokens
+    assert tokens is not None and len(tokens.offsets) == len(data.sentences) + 1
+    for row, sentence in enumerate(data.sentences):  # special tokens dropped, the rest kept
+        count = tokens.offsets[row + 1] - tokens.offsets[row]
+        assert 0 < count <= len(sentence.text.split()) * 4
+    assert len(tokens.ids) == len(tokens.vectors) == tokens.offsets[-1]
+    assert tokens.vectors.dtype == "float16" and tokens.vectors.shape[1] == 384
     for p in data.passages:
         assert (small.corpus_dir / p.source).read_text("utf-8")[p.start : p.end] == p.text
 
@@ -88,6 +97,24 @@ def test_rebuild_embeds_only_changed_text(small: Settings) -> None:
     second = build(small)
     assert second.embedded == 3  # the new passage (with its heading) and its two sentences
     assert second.reused == first.embedded
+    before, after = load_index(small.index_dir), None
+    (small.corpus_dir / "new.txt").unlink()
+    build(small)
+    after = load_index(small.index_dir)
+    # The kept sentences' token vectors were reused as stored, not embedded again.
+    old = {s.text: before.tokens.vectors[before.tokens.offsets[i] : before.tokens.offsets[i + 1]] for i, s in enumerate(before.sentences)}
+    for i, s in enumerate(after.sentences):
+        assert (after.tokens.vectors[after.tokens.offsets[i] : after.tokens.offsets[i + 1]] == old[s.text]).all()
+
+
+def test_switching_to_token_scoring_rebuilds_an_index_built_without_token_vectors(small: Settings) -> None:
+    import dataclasses
+
+    build(dataclasses.replace(small, sentence_scoring="hybrid"))
+    assert load_index(small.index_dir).tokens is None
+    report = build(small)
+    assert report.rebuilt and "token vectors" in report.reason
+    assert load_index(small.index_dir).tokens is not None
 
 
 def test_another_model_or_chunking_setting_rebuilds(small: Settings) -> None:
@@ -98,7 +125,10 @@ def test_another_model_or_chunking_setting_rebuilds(small: Settings) -> None:
     assert report.rebuilt and "chunking" in report.reason
 
 
-@pytest.mark.parametrize("damage", ["truncate_faiss", "delete_faiss", "manifest_not_json", "count_mismatch", "dangling_current"])
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate_faiss", "delete_faiss", "manifest_not_json", "count_mismatch", "dangling_current", "delete_tokens", "token_count_mismatch"],
+)
 def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> None:
     build(small)
     folder = live(small)
@@ -117,6 +147,13 @@ def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> Non
         index.remove_ids(faiss.IDSelectorRange(0, 1))
         faiss.write_index(index, str(folder / "passages.faiss"))
         expected = "passages.faiss holds 2 vectors for 3 records"
+    elif damage == "delete_tokens":
+        (folder / "token_vectors.npy").unlink()
+        expected = "token_vectors.npy is missing"
+    elif damage == "token_count_mismatch":
+        ids = np.load(folder / "token_ids.npy")
+        np.save(folder / "token_ids.npy", ids[:-1])
+        expected = "token files disagree"
     else:
         (small.index_dir / "CURRENT").write_text("no-such-build\n", "utf-8")
         expected = "missing"

@@ -13,16 +13,26 @@ from .answer_type import expected_type, has_type
 from .index import IndexData
 from .lexical import LexicalIndex, terms
 from .retrieval import Hit
+from .token_scoring import QuestionTokens, TokenScorer
 
 # Sentence score = weighted sum of the sentence's own dense similarity to the question, its BM25
-# score (sentence with its heading path, max-normalised over the candidates) and its passage's
-# fused retrieval score. Chosen by grid search on eval/dev.jsonl (see README, "How answers are
-# chosen"); dense similarity matters most, lexical match breaks ties between paraphrases.
-SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25}
+# score (sentence with its heading path, max-normalised over the candidates), its passage's fused
+# retrieval score and, when scoring by tokens (the default), its token-level similarity
+# (token_scoring.py). Chosen by grid search on eval/dev.jsonl and checked on SQuAD 2.0
+# (benchmarks/squad.py --sweep; see README, "How answers are chosen"). Without tokens, dense
+# similarity matters most and lexical match breaks ties between paraphrases; with them, token
+# similarity weighs most (its values spread over a narrower range than the others).
+SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25, "tokens": 0.0}
+TOKEN_SENTENCE_WEIGHTS = {"dense": 0.5, "lexical": 0.25, "passage": 0.25, "tokens": 4.0}
 
-# Confidence = logistic(bias + dense * best sentence similarity + coverage * lexical coverage),
-# fitted by logistic regression on eval/dev.jsonl (benchmarks/calibrate.py prints the fit).
-CONFIDENCE_WEIGHTS = {"bias": -3.82, "dense": 6.13, "coverage": 1.61}
+# Confidence = logistic(bias + similarity * best similarity + coverage * lexical coverage), fitted
+# by logistic regression on eval/dev.jsonl (benchmarks/calibrate.py prints the fit), per scoring:
+# the best token-level similarity among the candidates when scoring by tokens, else the best
+# sentence-vector similarity.
+CONFIDENCE_WEIGHTS = {
+    "tokens": {"bias": -2.54, "similarity": 4.30, "coverage": 0.55},
+    "hybrid": {"bias": -3.82, "similarity": 6.13, "coverage": 1.61},
+}
 # A best sentence that lacks the kind of fact the question asks for (amount, duration, year, count).
 MISSING_TYPE_PENALTY = 0.25
 # Subtracted from the score of a candidate sentence that lacks that kind of fact, so that one
@@ -50,6 +60,7 @@ class Candidate:
     hit: Hit
     dense: float
     lexical: float
+    tokens: float  # token-level similarity (0 unless scoring by tokens)
     typed: bool  # holds the kind of fact the question asks for (True when it asks for none)
     score: float
 
@@ -62,7 +73,7 @@ class Extraction:
     sentences: tuple[int, ...]
     ranked_hits: tuple[Hit, ...]  # the scored passages in the order they are cited, the answer's first
     score: float
-    best_dense: float  # highest sentence similarity among the candidates
+    similarity: float  # highest similarity among the candidates (token-level when scoring by tokens)
     coverage: float  # IDF-weighted share of the question's terms in the best sentence + heading
     typed: bool  # the answer holds the kind of fact the question asks for, if any
     confidence: float
@@ -71,11 +82,21 @@ class Extraction:
 class AnswerExtractor:
     """Scores the sentences of retrieved passages of one loaded index."""
 
-    def __init__(self, data: IndexData, scoring: str = "hybrid") -> None:
+    def __init__(self, data: IndexData, scoring: str = "tokens") -> None:
         self.data = data
         # "dense" is the baseline: the sentence most similar to the question, alone.
         self.baseline = scoring == "dense"
-        self.weights = {"dense": 1.0, "lexical": 0.0, "passage": 0.0} if self.baseline else SENTENCE_WEIGHTS
+        self.weights = {
+            "dense": {"dense": 1.0, "lexical": 0.0, "passage": 0.0, "tokens": 0.0},
+            "hybrid": SENTENCE_WEIGHTS,
+            "tokens": TOKEN_SENTENCE_WEIGHTS,
+        }[scoring]
+        self.confidence_weights = CONFIDENCE_WEIGHTS["tokens" if scoring == "tokens" else "hybrid"]
+        self.token_scorer: TokenScorer | None = None
+        if scoring == "tokens":
+            if data.tokens is None:
+                raise ValueError("sentence scoring by tokens needs an index built with token vectors")
+            self.token_scorer = TokenScorer(data.tokens)
         # Each sentence's heading path (of the first passage holding it).
         self.sections = [""] * len(data.sentences)
         for p in data.passages:
@@ -85,8 +106,11 @@ class AnswerExtractor:
         self.lexical = LexicalIndex(texts)
         self._terms = [set(t) for t in terms(texts)] if texts else []
 
-    def candidates(self, question: str, vector: np.ndarray, hits: list[Hit]) -> list[Candidate]:
-        """Every sentence of the hits' passages, scored, best first."""
+    def candidates(
+        self, question: str, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None = None
+    ) -> list[Candidate]:
+        """Every sentence of the hits' passages, scored, best first. Scoring by tokens needs the
+        question's `tokens`."""
         rows: dict[int, Hit] = {}
         for hit in hits:  # a sentence in two overlapping passages counts with the better one
             for row in self.data.passages[hit.passage].sentences:
@@ -98,28 +122,37 @@ class AnswerExtractor:
         dense = self.data.sentence_vectors[ids] @ vector
         bm25 = self.lexical.scores(question)[ids]
         lexical = bm25 / bm25.max() if bm25.max() > 0 else bm25
+        if self.token_scorer is None:
+            matched = np.zeros(len(ids))
+        elif tokens is None:
+            raise ValueError("scoring by tokens needs the question's tokens")
+        else:
+            matched = self.token_scorer.scores(tokens, ids.tolist())
         w = self.weights
         kind = None if self.baseline else expected_type(question)
         out = []
-        for row, d, x in zip(ids.tolist(), dense.tolist(), lexical.tolist()):
+        for row, d, x, t in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist()):
             typed = has_type(self.data.sentences[row].text, kind)
-            score = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score
-            out.append(Candidate(row, rows[row], d, x, typed, score - (0.0 if typed else UNTYPED_RANK_PENALTY)))
+            score = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t
+            out.append(Candidate(row, rows[row], d, x, t, typed, score - (0.0 if typed else UNTYPED_RANK_PENALTY)))
         return sorted(out, key=lambda c: -c.score)
 
-    def extract(self, question: str, vector: np.ndarray, hits: list[Hit]) -> Extraction | None:
-        ranked = self.candidates(question, vector, hits)
+    def extract(
+        self, question: str, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None = None
+    ) -> Extraction | None:
+        ranked = self.candidates(question, vector, hits, tokens)
         if not ranked:
             return None
         top = ranked[0]
         rows = (top.sentence,) if self.baseline else self._complete(top.sentence, top.hit)
         coverage = self.lexical.coverage(terms([question])[0], self._terms[top.sentence])
-        best_dense = max(c.dense for c in ranked)
+        similarity = max(c.tokens if self.token_scorer else c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         typed = has_type(answer_text, expected_type(question))
         # The baseline cites its answer's passage, then the rest in retrieval order.
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
-        return Extraction(rows, ranked_hits, top.score, best_dense, coverage, typed, confidence(best_dense, coverage, typed))
+        p = confidence(similarity, coverage, typed, self.confidence_weights)
+        return Extraction(rows, ranked_hits, top.score, similarity, coverage, typed, p)
 
     def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
         """The best sentence, with a neighbour of the same passage when it is a fragment or
@@ -153,9 +186,8 @@ def _citation_order(ranked: list[Candidate]) -> tuple[Hit, ...]:
     return (answer.hit, *(c.hit for c in rest))
 
 
-def confidence(dense: float, coverage: float, typed: bool = True) -> float:
+def confidence(similarity: float, coverage: float, typed: bool, weights: dict[str, float]) -> float:
     """How likely the corpus answers the question, in [0, 1], from the best sentence's scores."""
-    w = CONFIDENCE_WEIGHTS
-    z = w["bias"] + w["dense"] * dense + w["coverage"] * coverage
+    z = weights["bias"] + weights["similarity"] * similarity + weights["coverage"] * coverage
     p = 1.0 / (1.0 + math.exp(-z))
     return p if typed else p * MISSING_TYPE_PENALTY

@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .answer import AnswerExtractor
 from .config import Settings
 from .corpus import corpus_fingerprint
@@ -18,6 +20,7 @@ from .index import BuildReport, IndexData, current_build, load_index, refresh_in
 from .question import clean_question
 from .results import Answer, Citation
 from .retrieval import Retriever
+from .token_scoring import QuestionTokens, content_mask
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +133,10 @@ class Assistant:
         k, k_note = self._clamp_top_k(top_k)
         notes += k_note
         loaded = self._ensure_loaded()
-        vector = self.embedder.encode([text], show_progress=False)[0]
+        vector, tokens = self.encode_question(text)
         limit = max(k, self.settings.answer_passages)
         hits = loaded.retriever.search(text, vector, limit)
-        extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages])
+        extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages], tokens)
         if extraction is None:
             return Answer(text, "", False, 0.0, [], notes)
         data = loaded.data
@@ -156,6 +159,14 @@ class Assistant:
             )
         answer = citations[0].text[citations[0].answer_start : citations[0].answer_end] if found else ""
         return Answer(text, answer, found, round(extraction.confidence, 4), citations, notes)
+
+    def encode_question(self, text: str) -> tuple[np.ndarray, QuestionTokens | None]:
+        """The question's vector, and its token vectors when answers are scored by tokens."""
+        if not self.settings.token_scoring:
+            return self.embedder.encode([text], show_progress=False)[0], None
+        vectors, tokens = self.embedder.encode_with_tokens([text], show_progress=False)
+        ids = tokens[0].ids
+        return vectors[0], QuestionTokens(ids, tokens[0].vectors, content_mask(self.embedder.token_strings(ids)))
 
     def _clamp_top_k(self, top_k: int | None) -> tuple[int, list[str]]:
         if top_k is None:

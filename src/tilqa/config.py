@@ -15,7 +15,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 FUSION_METHODS = ("weighted", "rrf")
-SENTENCE_SCORING = ("hybrid", "dense")
+SENTENCE_SCORING = ("tokens", "hybrid", "dense")
 
 # Relative to the project root (the folder holding `corpus/` and `index/`), or the cwd when tilqa
 # runs outside its checkout.
@@ -59,10 +59,12 @@ class Settings:
     max_top_k: int = 20
     # Passages whose sentences are scored as answers; citations are ranked among them too.
     answer_passages: int = 8
-    # How answer sentences are ranked: "hybrid" (dense + BM25 + passage score) or "dense" (the
-    # sentence most similar to the question: the baseline to compare against).
-    sentence_scoring: str = "hybrid"
-    min_confidence: float = 0.40  # chosen on eval/dev.jsonl with benchmarks/calibrate.py
+    # How answer sentences are ranked: "tokens" (dense + BM25 + passage score + token-level
+    # similarity; the index then stores every sentence's token vectors), "hybrid" (the same
+    # without token-level similarity) or "dense" (the sentence most similar to the question: the
+    # baseline to compare against).
+    sentence_scoring: str = "tokens"
+    min_confidence: float = 0.35  # chosen on eval/dev.jsonl with benchmarks/calibrate.py
     max_question_chars: int = 1000
 
     # Web chat: "USER:PASSWORD" to require a login (empty: no login).
@@ -107,6 +109,11 @@ class Settings:
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return cls(**values)
+
+    @property
+    def token_scoring(self) -> bool:
+        """Whether answers are scored token by token, so the index must hold token vectors."""
+        return self.sentence_scoring == "tokens"
 
     def chunking_params(self) -> dict[str, int]:
         return {"passage_sentences": self.passage_sentences, "passage_overlap": self.passage_overlap}

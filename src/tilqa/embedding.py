@@ -6,6 +6,7 @@ import hashlib
 import logging
 import sys
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
@@ -17,6 +18,14 @@ if TYPE_CHECKING:  # importing sentence-transformers pulls in torch: only when a
     from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """One text's tokens: vocabulary ids and L2-normalised contextual vectors, row for row."""
+
+    ids: np.ndarray  # int32
+    vectors: np.ndarray  # (tokens, dimension) float32
+
 
 _BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _load_lock = threading.Lock()
@@ -85,3 +94,37 @@ class Embedder:
                 show_progress_bar=show_progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], show_progress: bool | None = None
+    ) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Vectors of `texts`, as `encode` gives them, and each text's token vectors, from the
+        same forward pass (the model's contextual token embeddings, special tokens dropped)."""
+        if show_progress is None:
+            show_progress = sys.stderr.isatty() and len(texts) > self.batch_size
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        model = load_model(self.model_name)
+        special = set(model.tokenizer.all_special_ids)
+        with self._encode_lock:
+            outputs = model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                output_value=None,
+                show_progress_bar=show_progress,
+            )
+        vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+        tokens = []
+        for o in outputs:
+            mask = o["attention_mask"].bool()
+            ids = o["input_ids"][mask].numpy()
+            keep = np.array([i not in special for i in ids.tolist()], dtype=bool)
+            token_vectors = o["token_embeddings"][mask].float().numpy()[keep]
+            norms = np.linalg.norm(token_vectors, axis=1, keepdims=True)
+            tokens.append(TokenVectors(ids[keep].astype(np.int32), token_vectors / np.maximum(norms, 1e-12)))
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
+
+    def token_strings(self, ids: Sequence[int]) -> list[str]:
+        """The tokenizer's pieces for token ids ("##cel", "▁the", "Ġcell" as the model spells them)."""
+        return load_model(self.model_name).tokenizer.convert_ids_to_tokens([int(i) for i in ids])

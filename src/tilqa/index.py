@@ -2,7 +2,8 @@
 
 Layout of `index/`: `CURRENT` names the live build in `builds/`; a build holds `manifest.json`,
 `passages.jsonl`, `passages.faiss`, `sentences.faiss` and `embeddings.npz` (vectors keyed by a
-hash of model and text, so a rebuild embeds only new text). A build is written under a temporary
+hash of model and text, so a rebuild embeds only new text), and for token scoring the sentences'
+token vectors: `token_vectors.npy` (float16), `token_ids.npy` and `token_offsets.npy`. A build is written under a temporary
 name and made live by replacing `CURRENT`, so readers always see a whole index.
 """
 
@@ -27,12 +28,14 @@ from ._version import __version__
 from .chunking import Passage, chunk_document
 from .config import Settings
 from .corpus import Document, SkippedFile, load_corpus
-from .embedding import Embedder, text_key
+from .embedding import Embedder, TokenVectors, text_key
 from .errors import IndexCorruptError, IndexLockedError
+from .token_scoring import SentenceTokens
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: token vectors
+TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_vectors.npy")
 CURRENT = "CURRENT"
 BUILDS = "builds"
 LOCK = ".build.lock"
@@ -66,6 +69,7 @@ class IndexData:
     sentences: tuple[SentenceRecord, ...]
     passage_vectors: faiss.Index
     sentence_vectors: np.ndarray
+    tokens: SentenceTokens | None = None  # when built for token scoring
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ def manifest_for(settings: Settings, files: dict[str, str], dimension: int, coun
         "model": settings.model,
         "dimension": dimension,
         "chunking": settings.chunking_params(),
+        "token_vectors": settings.token_scoring,
         "files": files,
         **counts,
     }
@@ -119,12 +124,16 @@ def manifest_for(settings: Settings, files: dict[str, str], dimension: int, coun
 
 def stale_reason(manifest: dict, settings: Settings, files: dict[str, str]) -> str | None:
     """Why an index built with `manifest` does not fit these settings and corpus, or None."""
-    if manifest.get("format") != FORMAT or manifest.get("tilqa_version") != __version__:
+    if manifest.get("format") != FORMAT:
+        return f"index is in format {manifest.get('format')}, this tilqa writes format {FORMAT}"
+    if manifest.get("tilqa_version") != __version__:
         return f"index was built by tilqa {manifest.get('tilqa_version')}, this is {__version__}"
     if manifest.get("model") != settings.model:
         return f"model changed from {manifest.get('model')} to {settings.model}"
     if manifest.get("chunking") != settings.chunking_params():
         return "chunking settings changed"
+    if settings.token_scoring and not manifest.get("token_vectors"):
+        return "sentence_scoring 'tokens' needs token vectors, which the index was built without"
     old: dict = manifest.get("files", {})
     added = sorted(set(files) - set(old))
     removed = sorted(set(old) - set(files))
@@ -176,7 +185,28 @@ def load_index(index_dir: Path) -> IndexData:
             f"manifest counts {manifest.get('passages')} passages, passages.jsonl has {len(passages)}"
         )
     sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
-    return IndexData(build_id, manifest, passages, sentences, passage_vectors, sentence_vectors)
+    tokens = _read_tokens(build, len(sentences)) if manifest.get("token_vectors") else None
+    return IndexData(build_id, manifest, passages, sentences, passage_vectors, sentence_vectors, tokens)
+
+
+def _read_tokens(build: Path, sentences: int) -> SentenceTokens:
+    """The sentences' token vectors; the big array is memory-mapped, read as it is used."""
+    arrays = []
+    for name in TOKEN_FILES:
+        try:
+            arrays.append(np.load(build / name, mmap_mode="r" if name == "token_vectors.npy" else None, allow_pickle=False))
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{name} is missing") from None
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"{name} cannot be read ({exc})") from None
+    offsets, ids, vectors = arrays
+    if offsets.shape != (sentences + 1,) or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
+        raise IndexCorruptError(f"token_offsets.npy does not describe {sentences} sentences")
+    if vectors.ndim != 2 or not len(ids) == len(vectors) == offsets[-1]:
+        raise IndexCorruptError(
+            f"token files disagree: {offsets[-1]} tokens by the offsets, {len(ids)} ids, {len(vectors)} vectors"
+        )
+    return SentenceTokens(offsets, ids, vectors)
 
 
 def _read_json(path: Path) -> dict:
@@ -239,6 +269,28 @@ def _read_cache(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     except (OSError, KeyError, ValueError) as exc:
         log.info("no reusable embeddings in %s (%s)", path, exc)
         return {}
+
+
+def _read_token_cache(index_dir: Path, model: str) -> dict[str, TokenVectors]:
+    """Token vectors of the live build's sentences, keyed by text_key; empty when unusable."""
+    build_id = current_build(index_dir)
+    if build_id is None:
+        return {}
+    try:
+        data = load_index(index_dir)
+    except (OSError, IndexCorruptError) as exc:
+        log.info("no reusable token vectors in %s (%s)", index_dir, exc)
+        return {}
+    tokens = data.tokens
+    if tokens is None or data.manifest.get("model") != model:
+        return {}
+    cache = {}
+    for row, sentence in enumerate(data.sentences):
+        start, end = int(tokens.offsets[row]), int(tokens.offsets[row + 1])
+        cache[text_key(model, sentence.text)] = TokenVectors(
+            np.array(tokens.ids[start:end]), np.array(tokens.vectors[start:end], dtype=np.float32)
+        )
+    return cache
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,19 +394,40 @@ def _build(
     texts = [passage_embedding_text(r.section, r.text) for r in records] + [s.text for s in sentences]
     cache = _read_cache(settings.index_dir, settings.model)
     keys = [text_key(settings.model, t) for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
-    if missing:
-        fresh = embedder.encode([t for _, t in missing], show_progress=show_progress)
-        cache.update(zip([k for k, _ in missing], fresh))
+    token_cache = _read_token_cache(settings.index_dir, settings.model) if settings.token_scoring else {}
+    # Sentences lacking token vectors are embedded with them (one forward pass gives both).
+    needs_tokens = {text_key(settings.model, s.text) for s in sentences} if settings.token_scoring else set()
+    missing = sorted(
+        {k: t for k, t in zip(keys, texts) if k not in cache or (k in needs_tokens and k not in token_cache)}.items()
+    )
+    with_tokens = [(k, t) for k, t in missing if k in needs_tokens]
+    plain = [(k, t) for k, t in missing if k not in needs_tokens]
+    if plain:
+        cache.update(zip([k for k, _ in plain], embedder.encode([t for _, t in plain], show_progress=show_progress)))
+    if with_tokens:
+        fresh, fresh_tokens = embedder.encode_with_tokens([t for _, t in with_tokens], show_progress=show_progress)
+        cache.update(zip([k for k, _ in with_tokens], fresh))
+        token_cache.update(zip([k for k, _ in with_tokens], fresh_tokens))
     dimension = int(next(iter(cache.values())).shape[0]) if cache else embedder.dimension
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dimension), np.float32)
 
     counts = {"files_indexed": len(documents), "passages": len(records), "sentences": len(sentences)}
     manifest = manifest_for(settings, {d.source: d.sha256 for d in documents}, dimension, counts)
-    _write_build(settings.index_dir, manifest, records, sentences, vectors, keys, settings.model)
+    tokens = _stack_tokens([token_cache[k] for k in keys[len(records):]]) if settings.token_scoring else None
+    _write_build(settings.index_dir, manifest, records, sentences, vectors, keys, settings.model, tokens)
     return BuildReport(
         True, reason, len(documents), tuple(s.source for s in skipped), len(records),
         len(sentences), len(missing), len(set(keys)) - len(missing), time.perf_counter() - started,
+    )
+
+
+def _stack_tokens(per_sentence: list[TokenVectors]) -> SentenceTokens:
+    lengths = [len(t.ids) for t in per_sentence]
+    dim = per_sentence[0].vectors.shape[1] if per_sentence else 0
+    return SentenceTokens(
+        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        np.concatenate([t.ids for t in per_sentence]).astype(np.int32) if per_sentence else np.zeros(0, np.int32),
+        np.concatenate([t.vectors for t in per_sentence]).astype(np.float16) if per_sentence else np.zeros((0, dim), np.float16),
     )
 
 
@@ -373,6 +446,7 @@ def _write_build(
     vectors: np.ndarray,
     keys: list[str],
     model: str,
+    tokens: SentenceTokens | None,
 ) -> None:
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
@@ -397,6 +471,9 @@ def _write_build(
         keys=np.array(list(unique), dtype="U64"),
         vectors=vectors[list(unique.values())] if unique else np.zeros((0, dim), np.float32),
     )
+    if tokens is not None:
+        for name, array in zip(TOKEN_FILES, (tokens.offsets, tokens.ids, tokens.vectors)):
+            np.save(tmp / name, array, allow_pickle=False)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
     for path in tmp.iterdir():
         _fsync(path)

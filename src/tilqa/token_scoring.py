@@ -1,0 +1,80 @@
+"""Token-level similarity of a question and a sentence (late interaction, ColBERT's MaxSim).
+
+One sentence vector averages all of a sentence's tokens, so a sentence that repeats a question's
+topic words can outscore the one holding what the question asks about. Late interaction keeps the
+model's contextual token vectors instead: each content token of the question is matched with the
+most similar token of the sentence, and the matches are averaged, weighted by how rare the token
+is among the corpus's sentences (its IDF), so "metabolic" counts for more than "Iovance". Nothing
+is trained: the vectors are the embedding model's own token outputs, stored in the index at build
+time, from the same forward pass as the sentence vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+_STOP_WORDS = frozenset(STOPWORDS_EN_PLUS)
+
+
+def content_mask(pieces: Sequence[str]) -> np.ndarray:
+    """Which tokenizer pieces carry content: they hold a letter or digit and are not a stop word
+    ("##", "▁" and "Ġ" word-piece marks ignored)."""
+    words = [piece.lstrip("#▁Ġ").lower() for piece in pieces]
+    return np.array([any(c.isalnum() for c in w) and w not in _STOP_WORDS for w in words], dtype=bool)
+
+
+@dataclass(frozen=True)
+class QuestionTokens:
+    """A question's token ids and vectors, and which of them carry content."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+    content: np.ndarray
+
+
+@dataclass(frozen=True)
+class SentenceTokens:
+    """Every sentence's token vectors, stacked: sentence i owns rows offsets[i]:offsets[i + 1]."""
+
+    offsets: np.ndarray  # int64, one more than there are sentences
+    ids: np.ndarray  # int32
+    vectors: np.ndarray  # float16, L2-normalised
+
+
+class TokenScorer:
+    """MaxSim of a question's content tokens against sentences of one index, IDF-weighted."""
+
+    def __init__(self, tokens: SentenceTokens) -> None:
+        self.tokens = tokens
+        n = len(tokens.offsets) - 1
+        vocabulary = int(tokens.ids.max()) + 1 if len(tokens.ids) else 0
+        sentence_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(tokens.offsets))
+        # Each (sentence, token id) pair once: the number of sentences holding each token id.
+        pairs = np.unique(sentence_of * max(vocabulary, 1) + tokens.ids)
+        df = np.bincount(pairs % max(vocabulary, 1), minlength=vocabulary)
+        self._idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        self._unseen_idf = float(np.log1p((n + 0.5) / 0.5))  # as the lexical index weighs it
+
+    def scores(self, question: QuestionTokens, rows: Sequence[int]) -> np.ndarray:
+        """For each sentence row: the IDF-weighted mean, over the question's content tokens, of
+        the cosine similarity of the sentence's closest token (0 when nothing can be matched)."""
+        out = np.zeros(len(rows), dtype=np.float64)
+        keep = question.content
+        if not keep.any():
+            return out
+        ids = question.ids[keep]
+        weights = np.array(
+            [self._idf[i] if i < len(self._idf) else self._unseen_idf for i in ids.tolist()]
+        )
+        weights = weights / weights.sum()
+        q = question.vectors[keep].astype(np.float32)
+        offsets, vectors = self.tokens.offsets, self.tokens.vectors
+        for k, row in enumerate(rows):
+            start, end = int(offsets[row]), int(offsets[row + 1])
+            if end > start:
+                out[k] = float((q @ np.asarray(vectors[start:end], dtype=np.float32).T).max(axis=1) @ weights)
+        return out

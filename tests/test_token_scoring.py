@@ -1,0 +1,36 @@
+"""Token-level scoring: which question tokens count, and MaxSim on the real model's token vectors."""
+
+from pathlib import Path
+
+import numpy as np
+
+import tilqa
+from tilqa.token_scoring import content_mask
+
+from conftest import write_corpus
+
+
+def test_content_tokens_are_word_pieces_that_are_not_stop_words_or_punctuation() -> None:
+    pieces = ["what", "##cel", "cell", "?", "▁the", "Ġtumor", "'", "##s", "2"]
+    # "##s" is the stop word "s" (NLTK's list holds the pieces of "it's", "don't").
+    assert content_mask(pieces).tolist() == [False, True, True, False, False, True, False, False, True]
+
+
+def test_a_sentence_holding_the_asked_detail_outscores_one_echoing_the_topic(tmp_path: Path) -> None:
+    """Token matching: each content word of the question finds its closest token in a sentence,
+    weighted by rarity. The sentence holding the rare asked-for words scores higher."""
+    corpus = write_corpus(tmp_path / "corpus", {"notes.txt": (
+        "Process\n"
+        "The expansion protocol is being refined across the company's facilities. "
+        "The new protocol improves the metabolic fitness of the expanded cells.\n"
+    )})
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    loaded = assistant._ensure_loaded()
+    question = "What does the new protocol improve about the metabolic fitness of cells?"
+    vector, tokens = assistant.encode_question(question)
+    assert tokens is not None
+    pieces = assistant.embedder.token_strings(tokens.ids)
+    assert "what" in pieces and not tokens.content[pieces.index("what")]
+    scores = loaded.extractor.token_scorer.scores(tokens, [0, 1])
+    assert scores[1] > scores[0]
+    assert np.all((scores > 0) & (scores <= 1.0001))
