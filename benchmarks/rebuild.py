@@ -10,6 +10,8 @@ sentence is shared between files), then times with `Assistant.build` (refresh + 
   add 1     rebuild after a new file is added (then asks about the new file's sentence)
   delete 1  rebuild after a file is deleted (then checks its text is gone from index and answers)
 
+`--sentence-scoring hybrid` builds without token vectors, to see what storing them costs.
+
 and prints each BuildReport.summary() and a table of seconds (embedded vs reused texts).
 
     .venv/bin/python benchmarks/rebuild.py [--files 100] [--vary words|paragraphs] [--keep]
@@ -77,6 +79,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "paragraphs: only a distinct first sentence and shuffled paragraphs, so "
                              "most passages are shared and embedded once")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the variations (default 0)")
+    parser.add_argument("--sentence-scoring", default="tokens",
+                        help="the setting to build for (default tokens, which stores token vectors; "
+                             "hybrid builds without them)")
     parser.add_argument("--workdir", type=Path,
                         help="folder for the corpus and index (default: a temporary folder, deleted afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where it is")
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> int:
-    print(code_state())
+    print(f"{code_state()}; sentence_scoring {args.sentence_scoring}")
     from tilqa import Assistant, Settings
     from tilqa.index import load_index
 
@@ -119,7 +124,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     log(f"wrote {args.files} files to {corpus}")
 
     # Settings() directly: only the defaults, not TILQA_* variables of whoever runs this.
-    assistant = Assistant(settings=Settings(corpus_dir=corpus, index_dir=index))
+    assistant = Assistant(settings=Settings(corpus_dir=corpus, index_dir=index, sentence_scoring=args.sentence_scoring))
     started = time.perf_counter()
     assistant.embedder.encode(["warm up"], show_progress=False)  # model load outside the timings
     model_seconds = time.perf_counter() - started

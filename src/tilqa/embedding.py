@@ -24,7 +24,7 @@ class TokenVectors:
     """One text's tokens: vocabulary ids and L2-normalised contextual vectors, row for row."""
 
     ids: np.ndarray  # int32
-    vectors: np.ndarray  # (tokens, dimension) float32
+    vectors: np.ndarray  # (tokens, dimension) float16, as the index stores them
 
 
 _BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
@@ -122,7 +122,8 @@ class Embedder:
             keep = np.array([i not in special for i in ids.tolist()], dtype=bool)
             token_vectors = o["token_embeddings"][mask].float().numpy()[keep]
             norms = np.linalg.norm(token_vectors, axis=1, keepdims=True)
-            tokens.append(TokenVectors(ids[keep].astype(np.int32), token_vectors / np.maximum(norms, 1e-12)))
+            unit = token_vectors / np.maximum(norms, 1e-12)
+            tokens.append(TokenVectors(ids[keep].astype(np.int32), unit.astype(np.float16)))
         return np.ascontiguousarray(vectors, dtype=np.float32), tokens
 
     def token_strings(self, ids: Sequence[int]) -> list[str]:

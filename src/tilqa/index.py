@@ -285,11 +285,9 @@ def _read_token_cache(index_dir: Path, model: str) -> dict[str, TokenVectors]:
     if tokens is None or data.manifest.get("model") != model:
         return {}
     cache = {}
-    for row, sentence in enumerate(data.sentences):
+    for row, sentence in enumerate(data.sentences):  # slices of the memory-mapped file, read when stacked
         start, end = int(tokens.offsets[row]), int(tokens.offsets[row + 1])
-        cache[text_key(model, sentence.text)] = TokenVectors(
-            np.array(tokens.ids[start:end]), np.array(tokens.vectors[start:end], dtype=np.float32)
-        )
+        cache[text_key(model, sentence.text)] = TokenVectors(tokens.ids[start:end], tokens.vectors[start:end])
     return cache
 
 
@@ -427,7 +425,7 @@ def _stack_tokens(per_sentence: list[TokenVectors]) -> SentenceTokens:
     return SentenceTokens(
         np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         np.concatenate([t.ids for t in per_sentence]).astype(np.int32) if per_sentence else np.zeros(0, np.int32),
-        np.concatenate([t.vectors for t in per_sentence]).astype(np.float16) if per_sentence else np.zeros((0, dim), np.float16),
+        np.concatenate([t.vectors for t in per_sentence], dtype=np.float16) if per_sentence else np.zeros((0, dim), np.float16),
     )
 
 
