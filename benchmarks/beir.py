@@ -158,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"seeding the index from {args.workdir / other / 'index'} (its embeddings are reused)")
                 shutil.copytree(args.workdir / other / "index", base / "index")
                 break
-    # Settings() directly: only the defaults, not TILQA_* variables of whoever runs this.
-    settings = Settings(corpus_dir=base / "corpus", index_dir=base / "index")
+    # Settings() directly: only the defaults, not TILQA_* variables of whoever runs this. Retrieval
+    # only: answer sentences are not scored, so the index needs no token vectors (which for SciFact's
+    # 51,000 sentences would take about 1.4 GB).
+    settings = Settings(corpus_dir=base / "corpus", index_dir=base / "index", sentence_scoring="hybrid")
     embedder = Embedder(settings.model, settings.batch_size)
     log(f"corpus: {len(docs)} documents in {base / 'corpus'} ({written} written); building index "
         f"(a first build embeds every passage and sentence: about 20 minutes on 2 cores)")

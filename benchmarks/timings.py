@@ -115,6 +115,7 @@ def run(args: argparse.Namespace, questions: list[str], tmp: Path) -> int:
     started = time.perf_counter()
     from tilqa import Assistant, Settings
     from tilqa.embedding import load_model
+    from tilqa.index import BUILDS
 
     import_seconds = time.perf_counter() - started
     load_model(Settings().model)
@@ -146,6 +147,10 @@ def run(args: argparse.Namespace, questions: list[str], tmp: Path) -> int:
     print(f"corpus {args.corpus} ({report.files} files), "
           f"{report.passages} passages, {report.sentences} sentences; {os.cpu_count()} CPUs; "
           f"{args.repeat} run(s) of each cold measurement")
+    build = assistant._ensure_loaded().data.build_id  # a benchmark may look inside the loaded index
+    files = sorted((assistant.settings.index_dir / BUILDS / build).iterdir())
+    print("index build on disk: " + ", ".join(f"{f.name} {f.stat().st_size / 1024:.0f} KiB" for f in files)
+          + f"; total {sum(f.stat().st_size for f in files) / 1024:.0f} KiB")
     print()
     width = max(len(r[0]) for r in rows) + 2
     print(f"{'measurement':<{width}}{'median s':>10}{'min s':>9}{'max s':>9}  runs")
