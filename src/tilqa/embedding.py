@@ -80,19 +80,9 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
         """Vectors of `texts`, one row each; a progress bar only on a terminal by default."""
-        if show_progress is None:
-            show_progress = sys.stderr.isatty() and len(texts) > self.batch_size
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = load_model(self.model_name)
-        with self._encode_lock:  # torch modules are not documented as safe to call concurrently
-            vectors = model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=show_progress,
-            )
+        vectors = self._run(texts, show_progress, convert_to_numpy=True)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_with_tokens(
@@ -100,20 +90,10 @@ class Embedder:
     ) -> tuple[np.ndarray, list[TokenVectors]]:
         """Vectors of `texts`, as `encode` gives them, and each text's token vectors, from the
         same forward pass (the model's contextual token embeddings, special tokens dropped)."""
-        if show_progress is None:
-            show_progress = sys.stderr.isatty() and len(texts) > self.batch_size
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        model = load_model(self.model_name)
-        special = set(model.tokenizer.all_special_ids)
-        with self._encode_lock:
-            outputs = model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                output_value=None,
-                show_progress_bar=show_progress,
-            )
+        special = set(load_model(self.model_name).tokenizer.all_special_ids)
+        outputs = self._run(texts, show_progress, output_value=None)
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
         tokens = []
         for o in outputs:
@@ -125,6 +105,20 @@ class Embedder:
             unit = token_vectors / np.maximum(norms, 1e-12)
             tokens.append(TokenVectors(ids[keep].astype(np.int32), unit.astype(np.float16)))
         return np.ascontiguousarray(vectors, dtype=np.float32), tokens
+
+    def _run(self, texts: Sequence[str], show_progress: bool | None, **options):
+        """One locked call of the model's `encode`; a progress bar only on a terminal by default."""
+        if show_progress is None:
+            show_progress = sys.stderr.isatty() and len(texts) > self.batch_size
+        model = load_model(self.model_name)
+        with self._encode_lock:  # torch modules are not documented as safe to call concurrently
+            return model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=show_progress,
+                **options,
+            )
 
     def token_strings(self, ids: Sequence[int]) -> list[str]:
         """The tokenizer's pieces for token ids ("##cel", "▁the", "Ġcell" as the model spells them)."""
