@@ -97,14 +97,18 @@ def test_rebuild_embeds_only_changed_text(small: Settings) -> None:
     second = build(small)
     assert second.embedded == 3  # the new passage (with its heading) and its two sentences
     assert second.reused == first.embedded
-    before, after = load_index(small.index_dir), None
+    before = load_index(small.index_dir)
     (small.corpus_dir / "new.txt").unlink()
     build(small)
     after = load_index(small.index_dir)
+
+    def token_vectors(data, row: int) -> np.ndarray:
+        return data.tokens.vectors[data.tokens.offsets[row] : data.tokens.offsets[row + 1]]
+
     # The kept sentences' token vectors were reused as stored, not embedded again.
-    old = {s.text: before.tokens.vectors[before.tokens.offsets[i] : before.tokens.offsets[i + 1]] for i, s in enumerate(before.sentences)}
+    old = {s.text: token_vectors(before, i) for i, s in enumerate(before.sentences)}
     for i, s in enumerate(after.sentences):
-        assert (after.tokens.vectors[after.tokens.offsets[i] : after.tokens.offsets[i + 1]] == old[s.text]).all()
+        assert (token_vectors(after, i) == old[s.text]).all()
 
 
 def test_switching_to_token_scoring_rebuilds_an_index_built_without_token_vectors(small: Settings) -> None:

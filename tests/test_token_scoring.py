@@ -20,17 +20,17 @@ def test_a_sentence_holding_the_asked_detail_outscores_one_echoing_the_topic(tmp
     """Token matching: each content word of the question finds its closest token in a sentence,
     weighted by rarity. The sentence holding the rare asked-for words scores higher."""
     corpus = write_corpus(tmp_path / "corpus", {"notes.txt": (
-        "Process\n"
-        "The expansion protocol is being refined across the company's facilities. "
-        "The new protocol improves the metabolic fitness of the expanded cells.\n"
+        "Orchards\n"
+        "The harvest schedule is being revised across the company's orchards. "
+        "The new schedule raises the sugar content of the picked apples.\n"
     )})
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
     loaded = assistant._ensure_loaded()
-    question = "What does the new protocol improve about the metabolic fitness of cells?"
+    question = "Which quality of the apples does the new schedule raise, their sugar content?"
     vector, tokens = assistant.encode_question(question)
     assert tokens is not None
     pieces = assistant.embedder.token_strings(tokens.ids)
-    assert "what" in pieces and not tokens.content[pieces.index("what")]
+    assert "which" in pieces and not tokens.content[pieces.index("which")]
     scores = loaded.extractor.token_scorer.scores(tokens, [0, 1])
     assert scores[1] > scores[0]
     assert np.all((scores > 0) & (scores <= 1.0001))

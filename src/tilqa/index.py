@@ -3,8 +3,9 @@
 Layout of `index/`: `CURRENT` names the live build in `builds/`; a build holds `manifest.json`,
 `passages.jsonl`, `passages.faiss`, `sentences.faiss` and `embeddings.npz` (vectors keyed by a
 hash of model and text, so a rebuild embeds only new text), and for token scoring the sentences'
-token vectors: `token_vectors.npy` (float16), `token_ids.npy` and `token_offsets.npy`. A build is written under a temporary
-name and made live by replacing `CURRENT`, so readers always see a whole index.
+token vectors: `token_vectors.npy` (float16), `token_ids.npy` and `token_offsets.npy`. A build is
+written under a temporary name and made live by replacing `CURRENT`, so readers always see a whole
+index.
 """
 
 from __future__ import annotations
@@ -194,7 +195,8 @@ def _read_tokens(build: Path, sentences: int) -> SentenceTokens:
     arrays = []
     for name in TOKEN_FILES:
         try:
-            arrays.append(np.load(build / name, mmap_mode="r" if name == "token_vectors.npy" else None, allow_pickle=False))
+            mmap = "r" if name == "token_vectors.npy" else None
+            arrays.append(np.load(build / name, mmap_mode=mmap, allow_pickle=False))
         except FileNotFoundError:
             raise IndexCorruptError(f"{name} is missing") from None
         except (OSError, ValueError) as exc:
@@ -420,12 +422,13 @@ def _build(
 
 
 def _stack_tokens(per_sentence: list[TokenVectors]) -> SentenceTokens:
+    if not per_sentence:
+        return SentenceTokens(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros((0, 0), np.float16))
     lengths = [len(t.ids) for t in per_sentence]
-    dim = per_sentence[0].vectors.shape[1] if per_sentence else 0
     return SentenceTokens(
         np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        np.concatenate([t.ids for t in per_sentence]).astype(np.int32) if per_sentence else np.zeros(0, np.int32),
-        np.concatenate([t.vectors for t in per_sentence], dtype=np.float16) if per_sentence else np.zeros((0, dim), np.float16),
+        np.concatenate([t.ids for t in per_sentence]).astype(np.int32),
+        np.concatenate([t.vectors for t in per_sentence], dtype=np.float16),
     )
 
 
