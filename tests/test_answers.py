@@ -84,8 +84,8 @@ def test_answers_on_the_development_set_stay_at_their_measured_floor(assistant: 
 def test_a_how_long_question_ranks_a_sentence_holding_a_duration_first(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", {"process.txt": (
         "Manufacturing\n"
-        "Manufacturing the cell product takes place in one central facility. "
-        "The cell product is ready 22 days after surgery.\n"
+        "The cell product is manufactured in one central facility. "
+        "The product is ready 22 days after surgery.\n"
     )})
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
     question = "How long does manufacturing the cell product take?"

@@ -42,7 +42,10 @@ def test_build_writes_a_loadable_index_with_a_manifest(small: Settings) -> None:
     assert data.passage_vectors.ntotal == len(data.passages) == 3
     assert manifest["token_vectors"] is True
     tokens = data.tokens
-    assert tokens is not None and len(tokens.offsets) == len(data.sentences) + 1
+    assert tokens is not None and len(tokens.headings) == len(data.sentences)
+    # Token rows: the sentences', then one for each heading a sentence sits under.
+    heading_rows = set(range(len(data.sentences), len(tokens.offsets) - 1))
+    assert set(tokens.headings.tolist()) == heading_rows and len(heading_rows) == 3
     for row, sentence in enumerate(data.sentences):  # special tokens dropped, the rest kept
         count = tokens.offsets[row + 1] - tokens.offsets[row]
         assert 0 < count <= len(sentence.text.split()) * 4
@@ -95,7 +98,8 @@ def test_rebuild_embeds_only_changed_text(small: Settings) -> None:
     first = build(small)
     (small.corpus_dir / "new.txt").write_text("Findings\nTIL persistence improved. Toxicity was low.", "utf-8")
     second = build(small)
-    assert second.embedded == 3  # the new passage (with its heading) and its two sentences
+    # The new passage (with its heading), its two sentences, and its heading's tokens.
+    assert second.embedded == 4
     assert second.reused == first.embedded
     before = load_index(small.index_dir)
     (small.corpus_dir / "new.txt").unlink()

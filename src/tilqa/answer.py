@@ -146,7 +146,10 @@ class AnswerExtractor:
         top = ranked[0]
         rows = (top.sentence,) if self.baseline else self._complete(top.sentence, top.hit)
         coverage = self.lexical.coverage(terms([question])[0], self._terms[top.sentence])
-        similarity = max(c.tokens if self.token_scorer else c.dense for c in ranked)
+        if self.token_scorer is None:
+            similarity = max(c.dense for c in ranked)
+        else:  # the sentences' own tokens: matching headings too separates unanswerable questions less well
+            similarity = float(self.token_scorer.scores(tokens, [c.sentence for c in ranked], headings=False).max())
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         typed = has_type(answer_text, expected_type(question))
         # The baseline cites its answer's passage, then the rest in retrieval order.

@@ -3,9 +3,9 @@
 Layout of `index/`: `CURRENT` names the live build in `builds/`; a build holds `manifest.json`,
 `passages.jsonl`, `passages.faiss`, `sentences.faiss` and `embeddings.npz` (vectors keyed by a
 hash of model and text, so a rebuild embeds only new text), and for token scoring the sentences'
-token vectors: `token_vectors.npy` (float16), `token_ids.npy` and `token_offsets.npy`. A build is
-written under a temporary name and made live by replacing `CURRENT`, so readers always see a whole
-index.
+token vectors and their headings': `token_vectors.npy` (float16), `token_ids.npy`,
+`token_offsets.npy` and `token_headings.npy`. A build is written under a temporary name and made
+live by replacing `CURRENT`, so readers always see a whole index.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import faiss
 import numpy as np
 
 from ._version import __version__
-from .chunking import Passage, chunk_document
+from .chunking import SECTION_SEPARATOR, Passage, chunk_document
 from .config import Settings
 from .corpus import Document, SkippedFile, load_corpus
 from .embedding import Embedder, TokenVectors, text_key
@@ -35,8 +35,8 @@ from .token_scoring import SentenceTokens
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: token vectors
-TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_vectors.npy")
+FORMAT = 3  # 2: token vectors; 3: and the token vectors of each sentence's heading
+TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_vectors.npy", "token_headings.npy")
 CURRENT = "CURRENT"
 BUILDS = "builds"
 LOCK = ".build.lock"
@@ -104,6 +104,20 @@ class BuildReport:
 def passage_embedding_text(section: str, text: str) -> str:
     """What is embedded for a passage: its heading path, then its text."""
     return f"{section}\n{text}" if section else text
+
+
+def sentence_sections(passages: Sequence[PassageRecord], count: int) -> list[str]:
+    """Each of `count` sentences' heading path (that of the first passage holding it)."""
+    sections = [""] * count
+    for p in passages:
+        for row in p.sentences:
+            sections[row] = sections[row] or p.section
+    return sections
+
+
+def own_heading(section: str) -> str:
+    """The last heading of a heading path: the one a sentence sits directly under."""
+    return section.rsplit(SECTION_SEPARATOR, 1)[-1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,7 +200,9 @@ def load_index(index_dir: Path) -> IndexData:
             f"manifest counts {manifest.get('passages')} passages, passages.jsonl has {len(passages)}"
         )
     sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
-    tokens = _read_tokens(build, len(sentences)) if manifest.get("token_vectors") else None
+    # An index of another format is stale, not damaged: stale_reason says so, and it is rebuilt.
+    current_format = manifest.get("format") == FORMAT
+    tokens = _read_tokens(build, len(sentences)) if manifest.get("token_vectors") and current_format else None
     return IndexData(build_id, manifest, passages, sentences, passage_vectors, sentence_vectors, tokens)
 
 
@@ -201,14 +217,17 @@ def _read_tokens(build: Path, sentences: int) -> SentenceTokens:
             raise IndexCorruptError(f"{name} is missing") from None
         except (OSError, ValueError) as exc:
             raise IndexCorruptError(f"{name} cannot be read ({exc})") from None
-    offsets, ids, vectors = arrays
-    if offsets.shape != (sentences + 1,) or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
+    offsets, ids, vectors, headings = arrays
+    if offsets.ndim != 1 or len(offsets) <= sentences or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
         raise IndexCorruptError(f"token_offsets.npy does not describe {sentences} sentences")
     if vectors.ndim != 2 or not len(ids) == len(vectors) == offsets[-1]:
         raise IndexCorruptError(
             f"token files disagree: {offsets[-1]} tokens by the offsets, {len(ids)} ids, {len(vectors)} vectors"
         )
-    return SentenceTokens(offsets, ids, vectors)
+    rows = len(offsets) - 1
+    if headings.shape != (sentences,) or np.any((headings != -1) & ((headings < sentences) | (headings >= rows))):
+        raise IndexCorruptError(f"token_headings.npy does not name a heading row for each of {sentences} sentences")
+    return SentenceTokens(offsets, ids, vectors, headings)
 
 
 def _read_json(path: Path) -> dict:
@@ -286,10 +305,15 @@ def _read_token_cache(index_dir: Path, model: str) -> dict[str, TokenVectors]:
     tokens = data.tokens
     if tokens is None or data.manifest.get("model") != model:
         return {}
+    texts = {row: sentence.text for row, sentence in enumerate(data.sentences)}
+    sections = sentence_sections(data.passages, len(data.sentences))
+    for row, heading_row in enumerate(tokens.headings.tolist()):
+        if heading_row >= 0:
+            texts[heading_row] = own_heading(sections[row])
     cache = {}
-    for row, sentence in enumerate(data.sentences):  # slices of the memory-mapped file, read when stacked
+    for row, text in texts.items():  # slices of the memory-mapped file, read when stacked
         start, end = int(tokens.offsets[row]), int(tokens.offsets[row + 1])
-        cache[text_key(model, sentence.text)] = TokenVectors(tokens.ids[start:end], tokens.vectors[start:end])
+        cache[text_key(model, text)] = TokenVectors(tokens.ids[start:end], tokens.vectors[start:end])
     return cache
 
 
@@ -395,10 +419,17 @@ def _build(
     cache = _read_cache(settings.index_dir, settings.model)
     keys = [text_key(settings.model, t) for t in texts]
     token_cache = _read_token_cache(settings.index_dir, settings.model) if settings.token_scoring else {}
-    # Sentences lacking token vectors are embedded with them (one forward pass gives both).
-    needs_tokens = {text_key(settings.model, s.text) for s in sentences} if settings.token_scoring else set()
+    # Each sentence's own heading, whose tokens a sentence is also matched by.
+    headings = [own_heading(h) for h in sentence_sections(records, len(sentences))] if settings.token_scoring else []
+    heading_texts = list(dict.fromkeys(h for h in headings if h))
+    heading_keys = [text_key(settings.model, h) for h in heading_texts]
+    # Sentences and headings lacking token vectors are embedded with them (one forward pass).
+    needs_tokens = {text_key(settings.model, s.text) for s in sentences} | set(heading_keys) if settings.token_scoring else set()
+    wanted = dict(zip(keys, texts)) | dict(zip(heading_keys, heading_texts))
+    vector_keys = set(keys)
     missing = sorted(
-        {k: t for k, t in zip(keys, texts) if k not in cache or (k in needs_tokens and k not in token_cache)}.items()
+        (k, t) for k, t in wanted.items()
+        if (k in vector_keys and k not in cache) or (k in needs_tokens and k not in token_cache)
     )
     with_tokens = [(k, t) for k, t in missing if k in needs_tokens]
     plain = [(k, t) for k, t in missing if k not in needs_tokens]
@@ -413,22 +444,31 @@ def _build(
 
     counts = {"files_indexed": len(documents), "passages": len(records), "sentences": len(sentences)}
     manifest = manifest_for(settings, {d.source: d.sha256 for d in documents}, dimension, counts)
-    tokens = _stack_tokens([token_cache[k] for k in keys[len(records):]]) if settings.token_scoring else None
+    tokens = None
+    if settings.token_scoring:
+        heading_row = {h: len(sentences) + i for i, h in enumerate(heading_texts)}
+        tokens = _stack_tokens(
+            [token_cache[k] for k in keys[len(records):]] + [token_cache[k] for k in heading_keys],
+            [heading_row.get(h, -1) for h in headings],
+        )
     _write_build(settings.index_dir, manifest, records, sentences, vectors, keys, settings.model, tokens)
     return BuildReport(
         True, reason, len(documents), tuple(s.source for s in skipped), len(records),
-        len(sentences), len(missing), len(set(keys)) - len(missing), time.perf_counter() - started,
+        len(sentences), len(missing), len(wanted) - len(missing), time.perf_counter() - started,
     )
 
 
-def _stack_tokens(per_sentence: list[TokenVectors]) -> SentenceTokens:
-    if not per_sentence:
-        return SentenceTokens(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros((0, 0), np.float16))
-    lengths = [len(t.ids) for t in per_sentence]
+def _stack_tokens(rows: list[TokenVectors], headings: list[int]) -> SentenceTokens:
+    """Token rows (the sentences', then their headings'), and each sentence's heading row."""
+    heading_rows = np.array(headings, dtype=np.int32)
+    if not rows:
+        return SentenceTokens(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros((0, 0), np.float16), heading_rows)
+    lengths = [len(t.ids) for t in rows]
     return SentenceTokens(
         np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        np.concatenate([t.ids for t in per_sentence]).astype(np.int32),
-        np.concatenate([t.vectors for t in per_sentence], dtype=np.float16),
+        np.concatenate([t.ids for t in rows]).astype(np.int32),
+        np.concatenate([t.vectors for t in rows], dtype=np.float16),
+        heading_rows,
     )
 
 
@@ -473,7 +513,7 @@ def _write_build(
         vectors=vectors[list(unique.values())] if unique else np.zeros((0, dim), np.float32),
     )
     if tokens is not None:
-        for name, array in zip(TOKEN_FILES, (tokens.offsets, tokens.ids, tokens.vectors)):
+        for name, array in zip(TOKEN_FILES, (tokens.offsets, tokens.ids, tokens.vectors, tokens.headings)):
             np.save(tmp / name, array, allow_pickle=False)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
     for path in tmp.iterdir():

@@ -3,10 +3,11 @@
 One sentence vector averages all of a sentence's tokens, so a sentence that repeats a question's
 topic words can outscore the one holding what the question asks about. Late interaction keeps the
 model's contextual token vectors instead: each content token of the question is matched with the
-most similar token of the sentence, and the matches are averaged, weighted by how rare the token
-is among the corpus's sentences (its IDF), so "metabolic" counts for more than "Iovance". Nothing
-is trained: the vectors are the embedding model's own token outputs, stored in the index at build
-time, from the same forward pass as the sentence vectors.
+most similar token of the sentence or of the heading it sits under (a question may name the topic
+or section, "according to the conclusion", rather than the sentence's words), and the matches are
+averaged, weighted by how rare the token is among the corpus's sentences (its IDF), so "metabolic"
+counts for more than "Iovance". Nothing is trained: the vectors are the embedding model's own token
+outputs, stored in the index at build time, from the same forward pass as the sentence vectors.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ class QuestionTokens:
 
 @dataclass(frozen=True)
 class SentenceTokens:
-    """Every sentence's token vectors, stacked: sentence i owns rows offsets[i]:offsets[i + 1]."""
+    """Token vectors of every sentence, then of every heading, stacked: token row r (sentence r,
+    or a heading after the sentences) owns vectors offsets[r]:offsets[r + 1]."""
 
-    offsets: np.ndarray  # int64, one more than there are sentences
+    offsets: np.ndarray  # int64, one more than there are token rows
     ids: np.ndarray  # int32
     vectors: np.ndarray  # float16, L2-normalised
+    headings: np.ndarray  # int32, per sentence: the token row of its heading, -1 for none
 
 
 class TokenScorer:
@@ -50,18 +53,20 @@ class TokenScorer:
 
     def __init__(self, tokens: SentenceTokens) -> None:
         self.tokens = tokens
-        n = len(tokens.offsets) - 1
+        n = len(tokens.headings)
         vocabulary = int(tokens.ids.max()) + 1 if len(tokens.ids) else 0
-        sentence_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(tokens.offsets))
+        sentence_offsets = tokens.offsets[: n + 1]
+        sentence_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(sentence_offsets))
         # Each (sentence, token id) pair once: the number of sentences holding each token id.
-        pairs = np.unique(sentence_of * max(vocabulary, 1) + tokens.ids)
+        pairs = np.unique(sentence_of * max(vocabulary, 1) + tokens.ids[: sentence_offsets[-1]])
         df = np.bincount(pairs % max(vocabulary, 1), minlength=vocabulary)
         self._idf = np.log1p((n - df + 0.5) / (df + 0.5))
         self._unseen_idf = float(np.log1p((n + 0.5) / 0.5))  # as the lexical index weighs it
 
-    def scores(self, question: QuestionTokens, rows: Sequence[int]) -> np.ndarray:
+    def scores(self, question: QuestionTokens, rows: Sequence[int], headings: bool = True) -> np.ndarray:
         """For each sentence row: the IDF-weighted mean, over the question's content tokens, of
-        the cosine similarity of the sentence's closest token (0 when nothing can be matched)."""
+        the cosine similarity of the closest token of the sentence and (unless `headings` is
+        False) its heading; 0 when nothing can be matched."""
         out = np.zeros(len(rows), dtype=np.float64)
         keep = question.content
         if not keep.any():
@@ -72,9 +77,15 @@ class TokenScorer:
         )
         weights = weights / weights.sum()
         q = question.vectors[keep].astype(np.float32)
-        offsets, vectors = self.tokens.offsets, self.tokens.vectors
         for k, row in enumerate(rows):
-            start, end = int(offsets[row]), int(offsets[row + 1])
-            if end > start:
-                out[k] = float((q @ np.asarray(vectors[start:end], dtype=np.float32).T).max(axis=1) @ weights)
+            matched = self._vectors(row)
+            heading = int(self.tokens.headings[row])
+            if headings and heading >= 0:
+                matched = np.vstack([matched, self._vectors(heading)])
+            if len(matched):
+                out[k] = float((q @ matched.T).max(axis=1) @ weights)
         return out
+
+    def _vectors(self, row: int) -> np.ndarray:
+        start, end = int(self.tokens.offsets[row]), int(self.tokens.offsets[row + 1])
+        return np.asarray(self.tokens.vectors[start:end], dtype=np.float32)
