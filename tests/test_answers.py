@@ -74,7 +74,7 @@ def test_answers_on_the_development_set_stay_at_their_measured_floor(assistant: 
     a change that makes answers worse fails here."""
     report = evaluate(assistant, load_questions(ROOT / "eval" / "dev.jsonl"), top_k=3)
     assert report.grounded == 1.0
-    assert report.accuracy >= 0.825
+    assert report.accuracy >= 0.875
     assert report.evidence_recall >= 0.975
     assert report.declined_unanswerable >= 0.80
     assert report.wrongly_declined <= 0.05

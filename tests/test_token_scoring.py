@@ -34,3 +34,24 @@ def test_a_sentence_holding_the_asked_detail_outscores_one_echoing_the_topic(tmp
     scores = loaded.extractor.token_scorer.scores(tokens, [0, 1])
     assert scores[1] > scores[0]
     assert np.all((scores > 0) & (scores <= 1.0001))
+
+
+def test_a_question_naming_a_section_matches_the_heading_a_sentence_sits_under(tmp_path: Path) -> None:
+    """Two sentences alike but for their headings: the question names one heading, and only
+    matching the heading's tokens tells the two apart."""
+    corpus = write_corpus(tmp_path / "corpus", {"seeds.txt": (
+        "Field Trials\nThe new seed grew well in dry soil.\n\n"
+        "Greenhouse Results\nThe new seed grew well in cold air.\n"
+    )})
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    loaded = assistant._ensure_loaded()
+    question = "How did the new seed do in the greenhouse?"
+    _, tokens = assistant.encode_question(question)
+    rows = [i for i, s in enumerate(loaded.data.sentences) if "seed" in s.text]
+    field, greenhouse = sorted(rows, key=lambda i: "cold air" in loaded.data.sentences[i].text)
+    scorer = loaded.extractor.token_scorer
+    own = scorer.scores(tokens, [field, greenhouse], headings=False)
+    with_headings = scorer.scores(tokens, [field, greenhouse])
+    assert abs(own[1] - own[0]) < 0.05
+    assert with_headings[1] > with_headings[0] + 0.2
+    assert "cold air" in assistant.ask(question).answer
