@@ -5,9 +5,19 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.token_scoring import content_mask
+from tilqa.token_scoring import QuestionTokens, content_mask
 
 from conftest import write_corpus
+
+
+def asked(tmp_path: Path, text: str, question: str) -> tuple[tilqa.Assistant, object, QuestionTokens]:
+    """An assistant on a one-file corpus, its loaded index, and the question's tokens."""
+    corpus = write_corpus(tmp_path / "corpus", {"notes.txt": text})
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    loaded = assistant._ensure_loaded()
+    _, tokens = assistant.encode_question(question)
+    assert tokens is not None
+    return assistant, loaded, tokens
 
 
 def test_content_tokens_are_word_pieces_that_are_not_stop_words_or_punctuation() -> None:
@@ -19,16 +29,12 @@ def test_content_tokens_are_word_pieces_that_are_not_stop_words_or_punctuation()
 def test_a_sentence_holding_the_asked_detail_outscores_one_echoing_the_topic(tmp_path: Path) -> None:
     """Token matching: each content word of the question finds its closest token in a sentence,
     weighted by rarity. The sentence holding the rare asked-for words scores higher."""
-    corpus = write_corpus(tmp_path / "corpus", {"notes.txt": (
+    question = "Which quality of the apples does the new schedule raise, their sugar content?"
+    assistant, loaded, tokens = asked(tmp_path, (
         "Orchards\n"
         "The harvest schedule is being revised across the company's orchards. "
         "The new schedule raises the sugar content of the picked apples.\n"
-    )})
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
-    loaded = assistant._ensure_loaded()
-    question = "Which quality of the apples does the new schedule raise, their sugar content?"
-    vector, tokens = assistant.encode_question(question)
-    assert tokens is not None
+    ), question)
     pieces = assistant.embedder.token_strings(tokens.ids)
     assert "which" in pieces and not tokens.content[pieces.index("which")]
     scores = loaded.extractor.token_scorer.scores(tokens, [0, 1])
@@ -39,14 +45,11 @@ def test_a_sentence_holding_the_asked_detail_outscores_one_echoing_the_topic(tmp
 def test_a_question_naming_a_section_matches_the_heading_a_sentence_sits_under(tmp_path: Path) -> None:
     """Two sentences alike but for their headings: the question names one heading, and only
     matching the heading's tokens tells the two apart."""
-    corpus = write_corpus(tmp_path / "corpus", {"seeds.txt": (
+    question = "How did the new seed do in the greenhouse?"
+    assistant, loaded, tokens = asked(tmp_path, (
         "Field Trials\nThe new seed grew well in dry soil.\n\n"
         "Greenhouse Results\nThe new seed grew well in cold air.\n"
-    )})
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
-    loaded = assistant._ensure_loaded()
-    question = "How did the new seed do in the greenhouse?"
-    _, tokens = assistant.encode_question(question)
+    ), question)
     rows = [i for i, s in enumerate(loaded.data.sentences) if "seed" in s.text]
     field, greenhouse = sorted(rows, key=lambda i: "cold air" in loaded.data.sentences[i].text)
     scorer = loaded.extractor.token_scorer

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_type import expected_type, has_type
-from .index import IndexData
+from .index import IndexData, sentence_sections
 from .lexical import LexicalIndex, terms
 from .retrieval import Hit
 from .token_scoring import QuestionTokens, TokenScorer
@@ -27,8 +27,8 @@ TOKEN_SENTENCE_WEIGHTS = {"dense": 0.5, "lexical": 0.25, "passage": 0.25, "token
 
 # Confidence = logistic(bias + similarity * best similarity + coverage * lexical coverage), fitted
 # by logistic regression on eval/dev.jsonl (benchmarks/calibrate.py prints the fit), per scoring:
-# the best token-level similarity among the candidates when scoring by tokens, else the best
-# sentence-vector similarity.
+# the best token-level similarity among the candidates when scoring by tokens (of their own tokens,
+# not their headings'), else the best sentence-vector similarity.
 CONFIDENCE_WEIGHTS = {
     "tokens": {"bias": -2.54, "similarity": 4.30, "coverage": 0.55},
     "hybrid": {"bias": -3.82, "similarity": 6.13, "coverage": 1.61},
@@ -98,10 +98,7 @@ class AnswerExtractor:
                 raise ValueError("sentence scoring by tokens needs an index built with token vectors")
             self.token_scorer = TokenScorer(data.tokens)
         # Each sentence's heading path (of the first passage holding it).
-        self.sections = [""] * len(data.sentences)
-        for p in data.passages:
-            for row in p.sentences:
-                self.sections[row] = self.sections[row] or p.section
+        self.sections = sentence_sections(data.passages, len(data.sentences))
         texts = [f"{section}\n{s.text}" for section, s in zip(self.sections, data.sentences)]
         self.lexical = LexicalIndex(texts)
         self._terms = [set(t) for t in terms(texts)] if texts else []
