@@ -37,7 +37,7 @@ def test_a_sentence_holding_the_asked_detail_outscores_one_echoing_the_topic(tmp
     ), question)
     pieces = assistant.embedder.token_strings(tokens.ids)
     assert "which" in pieces and not tokens.content[pieces.index("which")]
-    scores = loaded.extractor.token_scorer.scores(tokens, [0, 1])
+    scores, _ = loaded.extractor.token_scorer.scores(tokens, [0, 1])
     assert scores[1] > scores[0]
     assert np.all((scores > 0) & (scores <= 1.0001))
 
@@ -53,8 +53,7 @@ def test_a_question_naming_a_section_matches_the_heading_a_sentence_sits_under(t
     rows = [i for i, s in enumerate(loaded.data.sentences) if "seed" in s.text]
     field, greenhouse = sorted(rows, key=lambda i: "cold air" in loaded.data.sentences[i].text)
     scorer = loaded.extractor.token_scorer
-    own = scorer.scores(tokens, [field, greenhouse], headings=False)
-    with_headings = scorer.scores(tokens, [field, greenhouse])
+    with_headings, own = scorer.scores(tokens, [field, greenhouse])
     assert abs(own[1] - own[0]) < 0.05
     assert with_headings[1] > with_headings[0] + 0.2
     assert "cold air" in assistant.ask(question).answer

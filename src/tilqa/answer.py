@@ -60,7 +60,8 @@ class Candidate:
     hit: Hit
     dense: float
     lexical: float
-    tokens: float  # token-level similarity (0 unless scoring by tokens)
+    tokens: float  # token-level similarity, heading included (0 unless scoring by tokens)
+    own_tokens: float  # the same over the sentence's own tokens (what the confidence uses)
     typed: bool  # holds the kind of fact the question asks for (True when it asks for none)
     score: float
 
@@ -120,18 +121,18 @@ class AnswerExtractor:
         bm25 = self.lexical.scores(question)[ids]
         lexical = bm25 / bm25.max() if bm25.max() > 0 else bm25
         if self.token_scorer is None:
-            matched = np.zeros(len(ids))
+            matched = own = np.zeros(len(ids))
         elif tokens is None:
             raise ValueError("scoring by tokens needs the question's tokens")
         else:
-            matched = self.token_scorer.scores(tokens, ids.tolist())
+            matched, own = self.token_scorer.scores(tokens, ids.tolist())
         w = self.weights
         kind = None if self.baseline else expected_type(question)
         out = []
-        for row, d, x, t in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist()):
+        for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
             typed = has_type(self.data.sentences[row].text, kind)
             score = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t
-            out.append(Candidate(row, rows[row], d, x, t, typed, score - (0.0 if typed else UNTYPED_RANK_PENALTY)))
+            out.append(Candidate(row, rows[row], d, x, t, o, typed, score - (0.0 if typed else UNTYPED_RANK_PENALTY)))
         return sorted(out, key=lambda c: -c.score)
 
     def extract(
@@ -143,10 +144,8 @@ class AnswerExtractor:
         top = ranked[0]
         rows = (top.sentence,) if self.baseline else self._complete(top.sentence, top.hit)
         coverage = self.lexical.coverage(terms([question])[0], self._terms[top.sentence])
-        if self.token_scorer is None:
-            similarity = max(c.dense for c in ranked)
-        else:  # the sentences' own tokens: matching headings too separates unanswerable questions less well
-            similarity = float(self.token_scorer.scores(tokens, [c.sentence for c in ranked], headings=False).max())
+        # By tokens, the sentences' own: matching headings too separates unanswerable questions less well.
+        similarity = max(c.own_tokens if self.token_scorer else c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         typed = has_type(answer_text, expected_type(question))
         # The baseline cites its answer's passage, then the rest in retrieval order.

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # importing sentence-transformers pulls in torch: only when a
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class TokenVectors:
     """One text's tokens: vocabulary ids and L2-normalised contextual vectors, row for row."""

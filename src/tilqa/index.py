@@ -297,16 +297,18 @@ def _read_token_cache(index_dir: Path, model: str) -> dict[str, TokenVectors]:
     build_id = current_build(index_dir)
     if build_id is None:
         return {}
-    try:
-        data = load_index(index_dir)
+    build = index_dir / BUILDS / build_id
+    try:  # only what the token rows need: the records and token files, not the FAISS indexes
+        manifest = _read_json(build / "manifest.json")
+        if manifest.get("format") != FORMAT or not manifest.get("token_vectors") or manifest.get("model") != model:
+            return {}
+        passages, sentences = _read_records(build / "passages.jsonl")
+        tokens = _read_tokens(build, len(sentences))
     except (OSError, IndexCorruptError) as exc:
         log.info("no reusable token vectors in %s (%s)", index_dir, exc)
         return {}
-    tokens = data.tokens
-    if tokens is None or data.manifest.get("model") != model:
-        return {}
-    texts = {row: sentence.text for row, sentence in enumerate(data.sentences)}
-    sections = sentence_sections(data.passages, len(data.sentences))
+    texts = {row: sentence.text for row, sentence in enumerate(sentences)}
+    sections = sentence_sections(passages, len(sentences))
     for row, heading_row in enumerate(tokens.headings.tolist()):
         if heading_row >= 0:
             texts[heading_row] = own_heading(sections[row])
@@ -424,7 +426,7 @@ def _build(
     heading_texts = list(dict.fromkeys(h for h in headings if h))
     heading_keys = [text_key(settings.model, h) for h in heading_texts]
     # Sentences and headings lacking token vectors are embedded with them (one forward pass).
-    needs_tokens = {text_key(settings.model, s.text) for s in sentences} | set(heading_keys) if settings.token_scoring else set()
+    needs_tokens = set(keys[len(records):]) | set(heading_keys) if settings.token_scoring else set()
     wanted = dict(zip(keys, texts)) | dict(zip(heading_keys, heading_texts))
     vector_keys = set(keys)
     missing = sorted(

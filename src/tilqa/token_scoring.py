@@ -63,29 +63,40 @@ class TokenScorer:
         self._idf = np.log1p((n - df + 0.5) / (df + 0.5))
         self._unseen_idf = float(np.log1p((n + 0.5) / 0.5))  # as the lexical index weighs it
 
-    def scores(self, question: QuestionTokens, rows: Sequence[int], headings: bool = True) -> np.ndarray:
-        """For each sentence row: the IDF-weighted mean, over the question's content tokens, of
-        the cosine similarity of the closest token of the sentence and (unless `headings` is
-        False) its heading; 0 when nothing can be matched."""
-        out = np.zeros(len(rows), dtype=np.float64)
+    def scores(self, question: QuestionTokens, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """For each sentence row, two scores, in one pass: the IDF-weighted mean, over the
+        question's content tokens, of the cosine similarity of the closest token of the sentence
+        and its heading, and the same of the sentence's own tokens alone; 0 when nothing can be
+        matched."""
+        with_headings = np.zeros(len(rows), dtype=np.float64)
+        own = np.zeros(len(rows), dtype=np.float64)
         keep = question.content
         if not keep.any():
-            return out
+            return with_headings, own
         ids = question.ids[keep]
         weights = np.array(
             [self._idf[i] if i < len(self._idf) else self._unseen_idf for i in ids.tolist()]
         )
         weights = weights / weights.sum()
         q = question.vectors[keep].astype(np.float32)
+        heading_best: dict[int, np.ndarray | None] = {}  # sentences under one heading share it
         for k, row in enumerate(rows):
-            matched = self._vectors(row)
+            sentence = self._best(q, row)
             heading = int(self.tokens.headings[row])
-            if headings and heading >= 0:
-                matched = np.vstack([matched, self._vectors(heading)])
-            if len(matched):
-                out[k] = float((q @ matched.T).max(axis=1) @ weights)
-        return out
+            if heading >= 0 and heading not in heading_best:
+                heading_best[heading] = self._best(q, heading)
+            under = heading_best.get(heading)  # None for no heading (-1)
+            if sentence is not None:
+                own[k] = float(sentence @ weights)
+            found = [b for b in (sentence, under) if b is not None]
+            if found:
+                with_headings[k] = float(np.max(found, axis=0) @ weights)
+        return with_headings, own
 
-    def _vectors(self, row: int) -> np.ndarray:
+    def _best(self, q: np.ndarray, row: int) -> np.ndarray | None:
+        """Per question token, its highest similarity to a token of token row `row` (None when
+        the row holds no token)."""
         start, end = int(self.tokens.offsets[row]), int(self.tokens.offsets[row + 1])
-        return np.asarray(self.tokens.vectors[start:end], dtype=np.float32)
+        if end == start:
+            return None
+        return (q @ np.asarray(self.tokens.vectors[start:end], dtype=np.float32).T).max(axis=1)
