@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.token_scoring import QuestionTokens, content_mask
+from tilqa.token_scoring import QuestionTokens, TokenScorer, content_mask
 
 from conftest import write_corpus
 
@@ -57,3 +57,30 @@ def test_a_question_naming_a_section_matches_the_heading_a_sentence_sits_under(t
     assert abs(own[1] - own[0]) < 0.05
     assert with_headings[1] > with_headings[0] + 0.2
     assert "cold air" in assistant.ask(question).answer
+
+
+def test_a_sentence_referring_back_is_matched_with_the_sentence_it_refers_to(tmp_path: Path) -> None:
+    """"This change…" names its subject only in the sentence before it: the question's words for
+    that subject are matched there too, so it outranks a sentence about other patients that
+    repeats the question's words, as it does not when read alone."""
+    question = "Which patients gain the most from switching off the PD-1 gene in the cells?"
+    assistant, loaded, tokens = asked(tmp_path, (
+        "Gene Editing\n"
+        "The company uses gene editing to switch off the PD-1 gene in its cells. "
+        "This change matters most for people whose tumours make large amounts of blocking proteins.\n\n"
+        "Trials\n"
+        "The trial gives the cells to patients who gained little from PD-1 drugs.\n"
+    ), question)
+    rows = {s.text.split()[1]: i for i, s in enumerate(loaded.data.sentences)}
+    anaphor, before, other = rows["change"], rows["company"], rows["trial"]
+    scorer = loaded.extractor.token_scorer
+    assert scorer.antecedents == {anaphor: before}
+    with_antecedent, _ = scorer.scores(tokens, [anaphor])
+    alone, _ = TokenScorer(scorer.tokens).scores(tokens, [anaphor])
+    assert with_antecedent[0] > alone[0] + 0.05
+
+    vector, _ = assistant.encode_question(question)
+    hits = loaded.retriever.search(question, vector, 8)
+    ranked = [c.sentence for c in loaded.extractor.candidates(question, vector, hits, tokens)]
+    assert ranked.index(anaphor) < ranked.index(other)
+    assert "blocking proteins" in assistant.ask(question).answer

@@ -49,7 +49,8 @@ MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the nex
 # A sentence opening with an anaphor ("This acquisition…", "These collaborations…") or an
 # elaborating connective ("For instance, …") continues the one before it: the two are one thought. An answer never starts with an unresolved anaphor
 # (the sentence before it comes too), and a best sentence whose thought the next one continues
-# comes with it — as long as the pair stays short enough to read as one answer.
+# comes with it — as long as the pair stays short enough to read as one answer. When scoring by
+# tokens, such a sentence is also matched with the tokens of the one before it (`antecedents`).
 ANAPHOR = re.compile(r"^\W*(This|These|Those|That|Such|It|They|Its|Their|For (example|instance)|In particular|Specifically)\b")
 MAX_PAIR_CHARS = 350
 
@@ -61,7 +62,7 @@ class Candidate:
     dense: float
     lexical: float
     tokens: float  # token-level similarity, heading included (0 unless scoring by tokens)
-    own_tokens: float  # the same over the sentence's own tokens (what the confidence uses)
+    own_tokens: float  # the same without the heading (what the confidence uses)
     typed: bool  # holds the kind of fact the question asks for (True when it asks for none)
     score: float
 
@@ -97,7 +98,7 @@ class AnswerExtractor:
         if scoring == "tokens":
             if data.tokens is None:
                 raise ValueError("sentence scoring by tokens needs an index built with token vectors")
-            self.token_scorer = TokenScorer(data.tokens)
+            self.token_scorer = TokenScorer(data.tokens, antecedents(data))
         # Each sentence's heading path (of the first passage holding it).
         self.sections = sentence_sections(data.passages, len(data.sentences))
         texts = [f"{section}\n{s.text}" for section, s in zip(self.sections, data.sentences)]
@@ -172,6 +173,17 @@ class AnswerExtractor:
     def _fits(self, first: int, second: int) -> bool:
         s = self.data.sentences
         return s[second].end - s[first].start <= MAX_PAIR_CHARS
+
+
+def antecedents(data: IndexData) -> dict[int, int]:
+    """Each sentence opening with an anaphor, mapped to the sentence before it in its passage (in
+    the first passage where it has one)."""
+    out: dict[int, int] = {}
+    for p in data.passages:
+        for before, row in zip(p.sentences, p.sentences[1:]):
+            if row not in out and ANAPHOR.match(data.sentences[row].text):
+                out[row] = before
+    return out
 
 
 def _citation_order(ranked: list[Candidate]) -> tuple[Hit, ...]:

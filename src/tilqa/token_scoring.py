@@ -6,14 +6,16 @@ model's contextual token vectors instead: each content token of the question is 
 most similar token of the sentence or of the heading it sits under (a question may name the topic
 or section, "according to the conclusion", rather than the sentence's words), and the matches are
 averaged, weighted by how rare the token is among the corpus's sentences (its IDF), so "metabolic"
-counts for more than "Iovance". Nothing is trained: the vectors are the embedding model's own token
+counts for more than "Iovance". A sentence that refers back to the one before it ("This innovation
+is significant for patients whose…") is matched with that sentence's tokens as well, since its
+subject is there. Nothing is trained: the vectors are the embedding model's own token
 outputs, stored in the index at build time, from the same forward pass as the sentence vectors.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -51,8 +53,10 @@ class SentenceTokens:
 class TokenScorer:
     """MaxSim of a question's content tokens against sentences of one index, IDF-weighted."""
 
-    def __init__(self, tokens: SentenceTokens) -> None:
+    def __init__(self, tokens: SentenceTokens, antecedents: Mapping[int, int] | None = None) -> None:
+        """`antecedents` maps a sentence that refers back to another to that sentence's row."""
         self.tokens = tokens
+        self.antecedents = dict(antecedents or {})
         n = len(tokens.headings)
         vocabulary = int(tokens.ids.max()) + 1 if len(tokens.ids) else 0
         sentence_offsets = tokens.offsets[: n + 1]
@@ -66,8 +70,8 @@ class TokenScorer:
     def scores(self, question: QuestionTokens, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """For each sentence row, two scores, in one pass: the IDF-weighted mean, over the
         question's content tokens, of the cosine similarity of the closest token of the sentence
-        and its heading, and the same of the sentence's own tokens alone; 0 when nothing can be
-        matched."""
+        (with its antecedent, if it has one) and its heading, and the same without the heading;
+        0 when nothing can be matched."""
         with_headings = np.zeros(len(rows), dtype=np.float64)
         own = np.zeros(len(rows), dtype=np.float64)
         keep = question.content
@@ -82,6 +86,10 @@ class TokenScorer:
         heading_best: dict[int, np.ndarray | None] = {}  # sentences under one heading share it
         for k, row in enumerate(rows):
             sentence = self._best(q, row)
+            if row in self.antecedents and sentence is not None:
+                before = self._best(q, self.antecedents[row])
+                if before is not None:
+                    sentence = np.maximum(sentence, before)
             heading = int(self.tokens.headings[row])
             if heading >= 0 and heading not in heading_best:
                 heading_best[heading] = self._best(q, heading)
