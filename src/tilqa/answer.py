@@ -61,8 +61,8 @@ class Candidate:
     hit: Hit
     dense: float
     lexical: float
-    tokens: float  # token-level similarity, heading included (0 unless scoring by tokens)
-    own_tokens: float  # the same without the heading (what the confidence uses)
+    tokens: float  # token-level similarity, antecedent and heading included (0 unless scoring by tokens)
+    own_tokens: float  # the same over the sentence's own tokens (what the confidence uses)
     typed: bool  # holds the kind of fact the question asks for (True when it asks for none)
     score: float
 

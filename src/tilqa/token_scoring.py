@@ -70,13 +70,13 @@ class TokenScorer:
     def scores(self, question: QuestionTokens, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """For each sentence row, two scores, in one pass: the IDF-weighted mean, over the
         question's content tokens, of the cosine similarity of the closest token of the sentence
-        (with its antecedent, if it has one) and its heading, and the same without the heading;
-        0 when nothing can be matched."""
-        with_headings = np.zeros(len(rows), dtype=np.float64)
+        or of its antecedent (if it has one) or heading, and the same of the sentence's own tokens
+        alone; 0 when nothing can be matched."""
+        in_context = np.zeros(len(rows), dtype=np.float64)
         own = np.zeros(len(rows), dtype=np.float64)
         keep = question.content
         if not keep.any():
-            return with_headings, own
+            return in_context, own
         ids = question.ids[keep]
         weights = np.array(
             [self._idf[i] if i < len(self._idf) else self._unseen_idf for i in ids.tolist()]
@@ -86,20 +86,17 @@ class TokenScorer:
         heading_best: dict[int, np.ndarray | None] = {}  # sentences under one heading share it
         for k, row in enumerate(rows):
             sentence = self._best(q, row)
-            if row in self.antecedents and sentence is not None:
-                before = self._best(q, self.antecedents[row])
-                if before is not None:
-                    sentence = np.maximum(sentence, before)
+            before = self._best(q, self.antecedents[row]) if row in self.antecedents else None
             heading = int(self.tokens.headings[row])
             if heading >= 0 and heading not in heading_best:
                 heading_best[heading] = self._best(q, heading)
             under = heading_best.get(heading)  # None for no heading (-1)
             if sentence is not None:
                 own[k] = float(sentence @ weights)
-            found = [b for b in (sentence, under) if b is not None]
+            found = [b for b in (sentence, before, under) if b is not None]
             if found:
-                with_headings[k] = float(np.max(found, axis=0) @ weights)
-        return with_headings, own
+                in_context[k] = float(np.max(found, axis=0) @ weights)
+        return in_context, own
 
     def _best(self, q: np.ndarray, row: int) -> np.ndarray | None:
         """Per question token, its highest similarity to a token of token row `row` (None when
