@@ -116,7 +116,11 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             "lymphocyte (TIL) cell therapy. Every answer is a sentence copied verbatim from the "
             "corpus, with its sources; when the corpus does not answer, tilqa says so."
         )
-        chat = gr.Chatbot(label="tilqa", height=520, sanitize_html=True, render_markdown=True, elem_id="chat")
+        # Tall enough for a whole question and reply (answer, confidence, three citations): the chat
+        # scrolls to its end on each reply, and a shorter one hid the answer at the reply's top.
+        chat = gr.Chatbot(
+            label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat"
+        )
         with gr.Row():
             box = gr.Textbox(placeholder="Ask about Iovance's R&D…", show_label=False, scale=8, elem_id="question")
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
