@@ -50,6 +50,24 @@ def last_reply(page) -> str:
     return page.locator('#chat [data-testid="bot"]').last.inner_text()
 
 
+def exchange_in_view(page) -> bool:
+    """Whether the latest question and its reply's answer line both lie inside the chat's scrolled
+    area (the chat scrolls to the end of each reply)."""
+    return page.evaluate(
+        """() => {
+            const question = [...document.querySelectorAll('#chat [data-testid="user"]')].pop();
+            const answer = [...document.querySelectorAll('#chat [data-testid="bot"] strong')].pop();
+            let box = answer.parentElement;
+            while (box && !(box.scrollHeight > box.clientHeight + 1 && getComputedStyle(box).overflowY !== 'visible')) {
+                box = box.parentElement;
+            }
+            const view = box ? box.getBoundingClientRect() : {top: 0, bottom: window.innerHeight};
+            const inside = (e) => { const r = e.getBoundingClientRect(); return r.top >= view.top && r.bottom <= view.bottom; };
+            return inside(question) && inside(answer);
+        }"""
+    )
+
+
 def test_typed_question_gets_answer_with_sources_and_highlight(page) -> None:
     ask(page, "Which IL-2 product did Iovance acquire?")
     wait_for_replies(page, 1)
@@ -57,6 +75,7 @@ def test_typed_question_gets_answer_with_sources_and_highlight(page) -> None:
     text = reply.inner_text()
     assert "Proleukin" in text and "iovance-rd-focus.txt" in text and "Licensing and Acquisition" in text
     assert "Proleukin" in reply.locator("mark").first.inner_text()
+    assert exchange_in_view(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-answer.png"), full_page=True)
 
@@ -65,6 +84,7 @@ def test_clicking_an_example_asks_it(page) -> None:
     page.get_by_role("button", name="Which regulatory agencies have to evaluate TIL therapies?").click()
     wait_for_replies(page, 2)
     assert "Food and Drug Administration" in last_reply(page)
+    assert exchange_in_view(page)  # the second exchange too, below the first
 
 
 def test_script_in_the_question_is_shown_as_text_and_never_runs(page) -> None:
