@@ -31,9 +31,9 @@ def test_bad_settings_are_named(env, kwargs, message: str) -> None:
 
 
 def test_importing_tilqa_loads_no_heavy_library() -> None:
-    """No work at import time: torch, the model library, Gradio and NLTK (2 s on its own) load on
-    first use, so `import tilqa` and `tilqa --help` are quick."""
-    heavy = ("torch", "sentence_transformers", "gradio", "nltk")
+    """No work at import time: torch, the model library, Gradio, NLTK (2 s on its own), bm25s with
+    scipy and FAISS load on first use, so `import tilqa` and `tilqa --help` are quick."""
+    heavy = ("torch", "sentence_transformers", "gradio", "nltk", "bm25s", "scipy", "faiss")
     code = f"import sys, tilqa; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == ""

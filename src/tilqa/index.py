@@ -20,9 +20,8 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
-import faiss
 import numpy as np
 
 from ._version import __version__
@@ -32,6 +31,9 @@ from .corpus import Document, SkippedFile, load_corpus
 from .embedding import Embedder, TokenVectors, text_key
 from .errors import IndexCorruptError, IndexLockedError
 from .token_scoring import SentenceTokens
+
+if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
+    import faiss
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +245,8 @@ def _read_json(path: Path) -> dict:
 
 
 def _read_faiss(path: Path) -> faiss.Index:
+    import faiss
+
     if not path.is_file():
         raise IndexCorruptError(f"{path.name} is missing")
     try:
@@ -475,6 +479,8 @@ def _stack_tokens(rows: list[TokenVectors], headings: list[int]) -> SentenceToke
 
 
 def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    import faiss
+
     index = faiss.IndexFlatIP(dimension)
     if len(vectors):
         index.add(vectors)
@@ -491,6 +497,8 @@ def _write_build(
     model: str,
     tokens: SentenceTokens | None,
 ) -> None:
+    import faiss
+
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     for debris in builds.glob("tmp-*"):  # left by a build that crashed; we hold the lock

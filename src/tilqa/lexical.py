@@ -13,19 +13,25 @@ from collections import Counter
 from functools import lru_cache
 from typing import Sequence
 
-import bm25s
 import numpy as np
 import Stemmer
 from breame.spelling import get_american_spelling
-
-# bm25s sets its own logger to DEBUG on import; let the application's configuration decide.
-logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 # Words of two or more characters, plus single digits ("Phase 2" is not "Phase 3") and
 # ampersand compounds ("R&D").
 TOKEN_PATTERN = r"(?u)\b\w+(?:&\w+)+\b|\b\w\w+\b|\b\d\b"
 
 _FOLD = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+@lru_cache(maxsize=1)
+def _bm25s():
+    """bm25s, imported on first use (it loads scipy: a fifth of a second)."""
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import; let the application's configuration decide.
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +51,7 @@ def fold(text: str) -> str:
 
 def terms(texts: Sequence[str]) -> list[list[str]]:
     """Stemmed, lower-cased content terms of each text (stop words removed)."""
-    return bm25s.tokenize(
+    return _bm25s().tokenize(
         [fold(t) for t in texts],
         token_pattern=TOKEN_PATTERN,
         stopwords="en_plus",  # NLTK's 179 words: question words ("what", "how") are not content
@@ -60,7 +66,7 @@ class LexicalIndex:
 
     def __init__(self, texts: Sequence[str]) -> None:
         tokenized = terms(texts)
-        self._bm25 = bm25s.BM25()
+        self._bm25 = _bm25s().BM25()
         self._bm25.index(tokenized, show_progress=False)
         self._size = len(texts)
         document_frequency = Counter(t for doc in tokenized for t in set(doc))

@@ -15,19 +15,26 @@ outputs, stored in the index at build time, from the same forward pass as the se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-_STOP_WORDS = frozenset(STOPWORDS_EN_PLUS)
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """NLTK's English stop words as bm25s ships them, the list the lexical side uses."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
 
 
 def content_mask(pieces: Sequence[str]) -> np.ndarray:
     """Which tokenizer pieces carry content: they hold a letter or digit and are not a stop word
     ("##", "▁" and "Ġ" word-piece marks ignored)."""
     words = [piece.lstrip("#▁Ġ").lower() for piece in pieces]
-    return np.array([any(c.isalnum() for c in w) and w not in _STOP_WORDS for w in words], dtype=bool)
+    stop = _stop_words()
+    return np.array([any(c.isalnum() for c in w) and w not in stop for w in words], dtype=bool)
 
 
 @dataclass(frozen=True)
