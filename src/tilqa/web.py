@@ -117,7 +117,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             "corpus, with its sources; when the corpus does not answer, tilqa says so."
         )
         # Tall enough for a whole question and reply (answer, confidence, three citations): the chat
-        # scrolls to its end on each reply, and a shorter one hid the answer at the reply's top.
+        # scrolls to its end on each reply, and at 520 px that scrolled the question out of view and
+        # the answer's first line under the chat's label.
         chat = gr.Chatbot(
             label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat"
         )
