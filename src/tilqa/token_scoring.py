@@ -90,14 +90,19 @@ class TokenScorer:
         )
         weights = weights / weights.sum()
         q = question.vectors[keep].astype(np.float32)
-        heading_best: dict[int, np.ndarray | None] = {}  # sentences under one heading share it
+        # Each token row once: sentences share headings, and an antecedent is often a candidate too.
+        best: dict[int, np.ndarray | None] = {}
+
+        def matches(row: int) -> np.ndarray | None:
+            if row not in best:
+                best[row] = self._best(q, row)
+            return best[row]
+
         for k, row in enumerate(rows):
-            sentence = self._best(q, row)
-            before = self._best(q, self.antecedents[row]) if row in self.antecedents else None
+            sentence = matches(row)
+            before = matches(self.antecedents[row]) if row in self.antecedents else None
             heading = int(self.tokens.headings[row])
-            if heading >= 0 and heading not in heading_best:
-                heading_best[heading] = self._best(q, heading)
-            under = heading_best.get(heading)  # None for no heading (-1)
+            under = matches(heading) if heading >= 0 else None
             if sentence is not None:
                 own[k] = float(sentence @ weights)
             found = [b for b in (sentence, before, under) if b is not None]
