@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import CONFIDENCE_WEIGHTS, MISSING_TYPE_PENALTY
+from tilqa.answer import MISSING_TYPE_PENALTY
 from tilqa.evaluation import load_questions
 
 from common import answer_passages
@@ -64,7 +64,7 @@ def main() -> None:
 
     w = fit(x, y)
     scoring = assistant.settings.sentence_scoring
-    in_use = CONFIDENCE_WEIGHTS["tokens" if scoring == "tokens" else "hybrid"]
+    in_use = assistant._ensure_loaded().extractor.confidence_weights  # what answers are judged with
     print(f"sentence scoring {scoring!r}")
     print(f"fitted: bias={w[0]:.2f} similarity={w[1]:.2f} coverage={w[2]:.2f}")
     print(f"in use: {in_use}")

@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import SENTENCE_WEIGHTS, TOKEN_SENTENCE_WEIGHTS
 from tilqa.evaluation import keywords_match, load_questions
 from tilqa.lexical import LexicalIndex
 
@@ -88,8 +87,7 @@ def main() -> None:
         return int(sum(correct[np.argmax(features @ weights + offset)] for features, offset, correct in rows))
 
     shipped = np.zeros(len(FEATURES))
-    in_use = TOKEN_SENTENCE_WEIGHTS if assistant.settings.token_scoring else SENTENCE_WEIGHTS
-    shipped[:IN_USE] = [in_use[k] for k in FEATURES[:IN_USE]]
+    shipped[:IN_USE] = [loaded.extractor.weights[k] for k in FEATURES[:IN_USE]]  # the weights answers use
     rng = np.random.default_rng(0)
 
     def best(n_features: int) -> tuple[int, np.ndarray]:
