@@ -74,7 +74,6 @@ class Extraction:
 
     sentences: tuple[int, ...]
     ranked_hits: tuple[Hit, ...]  # the scored passages in the order they are cited, the answer's first
-    score: float
     similarity: float  # highest similarity among the candidates (token-level when scoring by tokens)
     coverage: float  # IDF-weighted share of the question's terms in the best sentence + heading
     typed: bool  # the answer holds the kind of fact the question asks for, if any
@@ -152,7 +151,7 @@ class AnswerExtractor:
         # The baseline cites its answer's passage, then the rest in retrieval order.
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
         p = confidence(similarity, coverage, typed, self.confidence_weights)
-        return Extraction(rows, ranked_hits, top.score, similarity, coverage, typed, p)
+        return Extraction(rows, ranked_hits, similarity, coverage, typed, p)
 
     def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
         """The best sentence, with a neighbour of the same passage when it is a fragment or
