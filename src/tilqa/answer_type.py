@@ -1,8 +1,11 @@
-"""Expected answer types: a question asking "how much", "how many", "how long", "when" or "what
-year" is only answered by a sentence that holds an amount, a number, a duration or a date.
+"""Expected answer types: a question asking "how much" money, "what percentage", "how many", "how
+long", "when", "who is the <role>" or "where is … based" is only answered by a sentence that holds
+an amount, a percentage, a number, a duration, a date, a person in a role or a place.
 
-A classic check of question-answering systems: a retrieved sentence about the right topic that
-lacks the kind of fact asked for (a price, a count, a year) does not answer the question.
+A classic check of question-answering systems (the coarse classes of Li and Roth's question
+taxonomy that a sentence can be checked for without a tagger): a retrieved sentence about the
+right topic that lacks the kind of fact asked for (a price, a count, a year, a name) does not
+answer the question. The question patterns are kept narrow, since a false type costs an answer.
 """
 
 from __future__ import annotations
@@ -10,8 +13,30 @@ from __future__ import annotations
 import re
 
 _MONEY_QUESTION = re.compile(
-    r"\bhow much\b.*\b(cost|costs|pay|paid|price|priced|charge|spend|spent|worth|fee|fees)\b"
-    r"|\bwhat (is|was|are|were)\b.*\b(revenue|revenues|sales|price|valuation|market cap)\b",
+    r"\bhow much\b.*\b(cost|costs|pay|paid|price|priced|charge|charged|spend|spent|worth|fee|fees|revenue|"
+    r"revenues|sales|earn|earned|make|made|raise|raised|sell|sold|money|funding)\b"
+    r"|\bwhat (is|was|are|were)\b.*\b(revenue|revenues|sales|price|valuation|market cap)\b"
+    r"|\b(what|how much) (does|did|do|will|would|could)\b.*\bcost\b",
+    re.I,
+)
+_PERCENT_QUESTION = re.compile(
+    r"\b(what|which) (percentage|percent|proportion|fraction|share)\b|\bhow many percent\b"
+    r"|\bwhat (is|was|are|were) (the |its |their )?([\w-]+ ){0,3}rates?\b",
+    re.I,
+)
+_DOSE_QUESTION = re.compile(r"\b(what|which) (dose|doses|dosage|dosing)\b|\bhow much\b.*\b(dose|doses|dosage)\b", re.I)
+# Roles a person holds ("head" and "leader" only in questions: "head and neck", "a leader in").
+_ROLES = (
+    r"ceo|cfo|coo|cso|cmo|cto|president|vice president|chair|chairman|chairwoman|chairperson|founder|"
+    r"co-?founder|chief [\w ]*officer|chief executive|director|managing director|inventor"
+)
+_PERSON_QUESTION = re.compile(
+    rf"\bwho (is|was|are|were|will be|has been)\b.*\b({_ROLES}|head|leader)s?\b",
+    re.I,
+)
+_PLACE_QUESTION = re.compile(
+    r"\bwhere (is|are|was|were|does|do|did)\b.*\b(headquartered|headquarters|hq|based|located|incorporated|"
+    r"situated|offices?|campus|facility|facilities|plant)\b",
     re.I,
 )
 _COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
@@ -26,6 +51,18 @@ _NUMBER = re.compile(
     r"thousands?|several|multiple|many|few|numerous|single)\b",
     re.I,
 )
+_PERCENT = re.compile(r"\d\s?%|\b(percent|per cent|percentage)\b", re.I)
+# A person in a role: a personal title or degree, a role, or "led by", "founded by"…
+_PERSON = re.compile(
+    rf"\b(Dr|Mr|Mrs|Ms|Prof)\.?\s+[A-Z]|\b(M\.D|Ph\.D)\b|\b({_ROLES})s?\b|\b(led|founded|co-?founded|headed|run|invented) by\b",
+    re.I,
+)
+# A place: where something is based, or a capitalised name after "in", "at", "near" or "from".
+_PLACE = re.compile(
+    r"\b(headquartered|headquarters|based in|located in|offices? in|incorporated in|situated in)\b"
+    r"|\b(in|at|near|from) (?-i:[A-Z][a-z]+)",
+    re.I,
+)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A span of time: "5–7 weeks", "three months", "a year", "48 hours".
 _DURATION = re.compile(
@@ -37,6 +74,10 @@ _DURATION = re.compile(
 # First match wins: "how many weeks" asks for a duration, not a count.
 _CHECKS = (
     ("money", _MONEY_QUESTION, _MONEY),
+    ("percent", _PERCENT_QUESTION, _PERCENT),
+    ("dose", _DOSE_QUESTION, _NUMBER),
+    ("person", _PERSON_QUESTION, _PERSON),
+    ("place", _PLACE_QUESTION, _PLACE),
     ("duration", _DURATION_QUESTION, _DURATION),
     ("year", _YEAR_QUESTION, _YEAR),
     ("number", _COUNT_QUESTION, _NUMBER),
@@ -44,8 +85,8 @@ _CHECKS = (
 
 
 def expected_type(question: str) -> str | None:
-    """"money", "duration", "year", "number", or None when the question asks for no particular kind
-    of fact."""
+    """"money", "percent", "dose", "person", "place", "duration", "year", "number", or None when the
+    question asks for no particular kind of fact."""
     for name, asks, _ in _CHECKS:
         if asks.search(question):
             return name
