@@ -19,6 +19,8 @@ from tilqa.answer_type import expected_type, has_type
         ("how much revenue did they make last year", "money"),
         ("what does a course of treatment cost", "money"),
         ("What was the objective response rate in the trial?", "percent"),
+        ("whats the exact response rate for lifileucel", "percent"),
+        ("What’s the company's revenue?", "money"),
         ("does adding pembrolizumab improve response rates?", None),
         ("what dose of IL-2 do patients get", "dose"),
         ("Who is the CEO of Iovance?", "person"),

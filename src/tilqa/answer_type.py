@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import re
 
+# "what is", "what was", … and the contracted "what's", typed "whats" as often as not.
+_WHAT_IS = r"what(\s+(is|was|are|were)|['’]?s)"
 _MONEY_QUESTION = re.compile(
     r"\bhow much\b.*\b(cost|costs|pay|paid|price|priced|charge|charged|spend|spent|worth|fee|fees|revenue|"
     r"revenues|sales|earn|earned|make|made|raise|raised|sell|sold|money|funding)\b"
-    r"|\bwhat (is|was|are|were)\b.*\b(revenue|revenues|sales|price|valuation|market cap)\b"
+    rf"|\b{_WHAT_IS}\b.*\b(revenue|revenues|sales|price|valuation|market cap)\b"
     r"|\b(what|how much) (does|did|do|will|would|could)\b.*\bcost\b",
     re.I,
 )
 _PERCENT_QUESTION = re.compile(
     r"\b(what|which) (percentage|percent|proportion|fraction|share)\b|\bhow many percent\b"
-    r"|\bwhat (is|was|are|were) (the |its |their )?([\w-]+ ){0,3}rates?\b",
+    rf"|\b{_WHAT_IS} (the |its |their )?([\w-]+ ){{0,3}}rates?\b",
     re.I,
 )
 _DOSE_QUESTION = re.compile(r"\b(what|which) (dose|doses|dosage|dosing)\b|\bhow much\b.*\b(dose|doses|dosage)\b", re.I)
