@@ -109,6 +109,28 @@ def test_an_answer_comes_with_the_sentence_that_continues_it(tmp_path: Path) -> 
     assert answer.found and answer.answer == first + " " + second
 
 
+def test_an_answer_opening_with_an_anaphor_comes_with_what_it_refers_to(tmp_path: Path) -> None:
+    """"This study…" alone does not say which study: the sentence before it comes too, even when
+    the two are longer than an elaboration may add (430 characters here)."""
+    first = (
+        "The company has recently initiated a global, multicenter Phase 3 trial, NORTHSTAR-7, which is "
+        "comparing the combination of its lead cell product with a checkpoint inhibitor versus the inhibitor alone."
+    )
+    second = (
+        "This study is not only designed to confirm earlier accelerated approval outcomes but also to "
+        "provide clarity on positioning cell therapy earlier in the treatment sequence for advanced melanoma patients."
+    )
+    corpus = write_corpus(tmp_path / "corpus", {"trials.txt": (
+        "Phase 3 Trials\n" + first + " " + second + "\n\n"
+        "Manufacturing\nThe cell product is manufactured in one central facility near the hospital.\n"
+    )})
+    assert 400 < len(first) + 1 + len(second) <= 450
+    answer = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").ask(
+        "Is the trial designed to confirm the accelerated approval outcomes?"
+    )
+    assert answer.found and answer.answer == first + " " + second
+
+
 def test_a_how_long_question_ranks_a_sentence_holding_a_duration_first(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", {"process.txt": (
         "Manufacturing\n"

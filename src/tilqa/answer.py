@@ -48,13 +48,16 @@ CITATION_PASSAGE_WEIGHT = 0.25
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
 
 # A sentence opening with an anaphor ("This acquisition…", "These collaborations…") or an
-# elaborating connective ("For instance, …") continues the one before it: the two are one thought. An answer never starts with an unresolved anaphor
-# (the sentence before it comes too), and a best sentence whose thought the next one continues
-# comes with it — as long as the pair stays short enough to read as one answer. When scoring by
-# tokens, such a sentence is also matched with the tokens of the one before it (`antecedents`).
+# elaborating connective ("For instance, …") continues the one before it: the two are one thought.
+# A best sentence that opens so comes with the sentence before it, which says what "this study"
+# is; a best sentence whose thought the next one continues comes with that one. Both only while
+# the pair stays short enough to read as one answer, and resolving an anaphor gets more room than
+# adding an elaboration. When scoring by tokens, such a sentence is also matched with the tokens
+# of the one before it (`antecedents`).
 ANAPHOR = re.compile(r"^\W*(This|These|Those|That|Such|It|They|Its|Their|For (example|instance)|In particular|Specifically)\b")
 # Two sentences of median length (this corpus: 179 characters) fit; 350 kept most such pairs apart.
 MAX_PAIR_CHARS = 400
+MAX_RESOLVED_PAIR_CHARS = 450  # an anaphoric best sentence with the one before it
 
 
 @dataclass(frozen=True)
@@ -165,15 +168,16 @@ class AnswerExtractor:
         text = self.data.sentences[row].text.strip()
         if after is not None and (len(text.split()) < MIN_ANSWER_WORDS or text.endswith(":")):
             return (row, after)
-        if before is not None and ANAPHOR.match(text) and self._fits(before, row):
+        if before is not None and ANAPHOR.match(text) and self._span(before, row) <= MAX_RESOLVED_PAIR_CHARS:
             return (before, row)
-        if after is not None and ANAPHOR.match(self.data.sentences[after].text) and self._fits(row, after):
+        if after is not None and ANAPHOR.match(self.data.sentences[after].text) and self._span(row, after) <= MAX_PAIR_CHARS:
             return (row, after)
         return (row,)
 
-    def _fits(self, first: int, second: int) -> bool:
+    def _span(self, first: int, second: int) -> int:
+        """Characters from the start of sentence `first` to the end of sentence `second`."""
         s = self.data.sentences
-        return s[second].end - s[first].start <= MAX_PAIR_CHARS
+        return s[second].end - s[first].start
 
 
 def antecedents(data: IndexData) -> dict[int, int]:
