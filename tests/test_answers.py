@@ -71,13 +71,18 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
 
 @pytest.mark.parametrize(
     "file, accuracy, evidence, declined, wrongly",
-    [("dev.jsonl", 0.875, 0.975, 0.90, 0.0), ("blind-a.jsonl", 0.775, 0.93, 0.86, 0.05)],
+    [
+        ("dev.jsonl", 0.875, 0.975, 0.90, 0.0),
+        ("blind-a.jsonl", 0.775, 0.93, 0.86, 0.05),
+        ("blind-b.jsonl", 0.88, 1.0, 0.73, 0.0),
+    ],
 )
 def test_answers_on_the_question_sets_stay_at_their_measured_floor(
     assistant: tilqa.Assistant, file: str, accuracy: float, evidence: float, declined: float, wrongly: float
 ) -> None:
     """Regression guard: these are the figures measured when the method was tuned (see README
-    and eval/README.md); a change that makes answers worse fails here."""
+    and eval/README.md); a change that makes answers worse fails here. blind-c.jsonl is left out
+    on purpose: it stays unread, as the test of questions nobody tuned to."""
     report = evaluate(assistant, load_questions(ROOT / "eval" / file), top_k=3)
     assert report.grounded == 1.0
     assert report.accuracy >= accuracy
