@@ -92,47 +92,43 @@ def test_answers_on_the_question_sets_stay_at_their_measured_floor(
     assert report.mean_answer_chars <= 250
 
 
-def test_an_answer_comes_with_the_sentence_that_continues_it(tmp_path: Path) -> None:
-    """A best sentence whose thought the next one continues ("Such technologies…") is answered
-    with it, for two sentences of ordinary length (together 380 characters here)."""
-    first = (
-        "Although not prominently highlighted, the integration of digital biomarker assays and "
-        "advanced bioinformatics analyses is an emerging area within the company's research efforts."
-    )
-    second = (
-        "Such technologies aid in the identification of neoantigens and in the optimization of cell "
-        "selection based on patient-specific tumor profiles, reinforcing personalized medicine."
-    )
+@pytest.mark.parametrize(
+    "first, second, question, longer_than, at_most",
+    [
+        # A best sentence whose thought the next one continues ("Such technologies…") comes with
+        # it, for two sentences of ordinary length (MAX_PAIR_CHARS).
+        (
+            "Although not prominently highlighted, the integration of digital biomarker assays and "
+            "advanced bioinformatics analyses is an emerging area within the company's research efforts.",
+            "Such technologies aid in the identification of neoantigens and in the optimization of cell "
+            "selection based on patient-specific tumor profiles, reinforcing personalized medicine.",
+            "What is bioinformatics analysis an emerging area of?",
+            350,
+            400,
+        ),
+        # "This study…" alone does not say which study: the sentence before it comes too, even when
+        # the two are longer than an elaboration may add (MAX_RESOLVED_PAIR_CHARS).
+        (
+            "The company has recently initiated a global, multicenter Phase 3 trial, NORTHSTAR-7, which is "
+            "comparing the combination of its lead cell product with a checkpoint inhibitor versus the inhibitor alone.",
+            "This study is not only designed to confirm earlier accelerated approval outcomes but also to "
+            "provide clarity on positioning cell therapy earlier in the treatment sequence for advanced melanoma patients.",
+            "Is the trial designed to confirm the accelerated approval outcomes?",
+            400,
+            450,
+        ),
+    ],
+    ids=["continuation", "antecedent"],
+)
+def test_an_answer_comes_with_the_sentence_an_anaphor_joins_it_to(
+    tmp_path: Path, first: str, second: str, question: str, longer_than: int, at_most: int
+) -> None:
+    assert longer_than < len(first) + 1 + len(second) <= at_most
     corpus = write_corpus(tmp_path / "corpus", {"notes.txt": (
-        "Digital Integration\n" + first + " " + second + "\n\n"
+        "Findings\n" + first + " " + second + "\n\n"
         "Manufacturing\nThe cell product is manufactured in one central facility near the hospital.\n"
     )})
-    assert 350 < len(first) + 1 + len(second) <= 400
-    answer = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").ask(
-        "What is bioinformatics analysis an emerging area of?"
-    )
-    assert answer.found and answer.answer == first + " " + second
-
-
-def test_an_answer_opening_with_an_anaphor_comes_with_what_it_refers_to(tmp_path: Path) -> None:
-    """"This study…" alone does not say which study: the sentence before it comes too, even when
-    the two are longer than an elaboration may add (430 characters here)."""
-    first = (
-        "The company has recently initiated a global, multicenter Phase 3 trial, NORTHSTAR-7, which is "
-        "comparing the combination of its lead cell product with a checkpoint inhibitor versus the inhibitor alone."
-    )
-    second = (
-        "This study is not only designed to confirm earlier accelerated approval outcomes but also to "
-        "provide clarity on positioning cell therapy earlier in the treatment sequence for advanced melanoma patients."
-    )
-    corpus = write_corpus(tmp_path / "corpus", {"trials.txt": (
-        "Phase 3 Trials\n" + first + " " + second + "\n\n"
-        "Manufacturing\nThe cell product is manufactured in one central facility near the hospital.\n"
-    )})
-    assert 400 < len(first) + 1 + len(second) <= 450
-    answer = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").ask(
-        "Is the trial designed to confirm the accelerated approval outcomes?"
-    )
+    answer = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").ask(question)
     assert answer.found and answer.answer == first + " " + second
 
 
