@@ -34,7 +34,7 @@ CONFIDENCE_WEIGHTS = {
     "tokens": {"bias": -2.63, "similarity": 3.89, "coverage": 1.60},
     "hybrid": {"bias": -3.21, "similarity": 4.28, "coverage": 2.86},
 }
-# A best sentence that lacks the kind of fact the question asks for (amount, duration, year, count).
+# A best sentence that lacks the kind of fact the question asks for (answer_type.py).
 MISSING_TYPE_PENALTY = 0.25
 # Subtracted from the score of a candidate sentence that lacks that kind of fact, so that one
 # holding it is preferred when the two score alike.

@@ -16,7 +16,7 @@ import re
 _WHAT_IS = r"what(\s+(is|was|are|were)|['’]?s)"
 _MONEY_QUESTION = re.compile(
     r"\bhow much\b.*\b(cost|costs|pay|paid|price|priced|charge|charged|spend|spent|worth|fee|fees|revenue|"
-    r"revenues|sales|earn|earned|make|made|raise|raised|sell|sold|money|funding)\b"
+    r"revenues|sales|earn|earned|raise|raised|money|funding)\b"
     rf"|\b{_WHAT_IS}\b.*\b(revenue|revenues|sales|price|valuation|market cap)\b"
     r"|\b(what|how much) (does|did|do|will|would|could)\b.*\bcost\b",
     re.I,
@@ -56,7 +56,7 @@ _NUMBER = re.compile(
 _PERCENT = re.compile(r"\d\s?%|\b(percent|per cent|percentage)\b", re.I)
 # A person in a role: a personal title or degree, a role, or "led by", "founded by"…
 _PERSON = re.compile(
-    rf"\b(Dr|Mr|Mrs|Ms|Prof)\.?\s+[A-Z]|\b(M\.D|Ph\.D)\b|\b({_ROLES})s?\b|\b(led|founded|co-?founded|headed|run|invented) by\b",
+    rf"(?-i:\b(Dr|Mr|Mrs|Ms|Prof)\.?\s+[A-Z])|\b(M\.D|Ph\.D)\b|\b({_ROLES})s?\b|\b(led|founded|co-?founded|headed|run|invented) by\b",
     re.I,
 )
 # A place: where something is based, or a capitalised name after "in", "at", "near" or "from".
