@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,13 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> tilqa.Assistant:
     assistant = tilqa.Assistant(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("index"))
     assistant.build()
     return assistant
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
@@ -56,13 +64,9 @@ SMALL_CORPUS = {
 @pytest.fixture(scope="session")
 def server_url(assistant: tilqa.Assistant):
     """The real web chat, served on a free loopback port for the session, then stopped."""
-    import socket
-
     from tilqa.web import launch
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo = launch(assistant, host="127.0.0.1", port=port, block=False)
     try:
         yield f"http://127.0.0.1:{port}/"

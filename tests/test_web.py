@@ -10,6 +10,8 @@ from tilqa import SettingsError
 from tilqa.results import Answer, Citation
 from tilqa.web import parse_auth, render_answer
 
+from conftest import free_port
+
 
 @pytest.fixture(scope="module")
 def client(server_url: str) -> Client:
@@ -65,13 +67,9 @@ def test_auth_must_be_user_colon_password() -> None:
 
 
 def test_login_is_required_when_auth_is_set(assistant) -> None:
-    import socket
-
     from tilqa.web import launch
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo = launch(assistant, port=port, auth="ann:s3cret", block=False)
     url = f"http://127.0.0.1:{port}/"
     try:
