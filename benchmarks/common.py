@@ -69,8 +69,9 @@ def answer_passages(assistant, question: str):
 
 def candidate_answers(assistant, question: str):
     """The question's vector, the candidate sentences tilqa weighs for it (best first), the answer
-    text each would give (with the neighbour tilqa pairs it with), and the fixed answer-type offset
-    in each score (0, or minus the penalty for lacking the kind of fact asked for)."""
+    text each would give (with the neighbour tilqa pairs it with), and the part of each score that
+    reweighting its four features leaves fixed: the typicality term, and minus the penalty for
+    lacking the kind of fact asked for."""
     import numpy as np
     from tilqa.answer import UNTYPED_RANK_PENALTY
 
@@ -78,5 +79,5 @@ def candidate_answers(assistant, question: str):
     candidates = loaded.extractor.candidates(question, vector, hits, tokens)
     sentences = loaded.data.sentences
     texts = [" ".join(sentences[r].text for r in loaded.extractor._complete(c.sentence, c.hit)) for c in candidates]
-    offsets = np.array([0.0 if c.typed else -UNTYPED_RANK_PENALTY for c in candidates])
+    offsets = np.array([c.score - c.relevance - (0.0 if c.typed else UNTYPED_RANK_PENALTY) for c in candidates])
     return vector, candidates, texts, offsets

@@ -7,10 +7,10 @@ candidate answer (with the neighbour tilqa would pair it with). The script repor
 - how many the shipped weights get right (before abstention);
 - the best any linear weighting of the features gets, found by random search and measured on the
   same questions it was searched on, so it is an optimistic bound, not an estimate. This is done
-  once over the four features tilqa uses (dense similarity, BM25, passage score, token-level
-  similarity) and once with four more: sentence-only BM25,
-  heading-path BM25, the similarity of the sentence read with the one before it, and whether it
-  opens its paragraph.
+  once over the four features tilqa weighs (dense similarity, BM25, passage score, token-level
+  similarity; its typicality term and answer-type check stay as shipped) and once with four more:
+  sentence-only BM25, heading-path BM25, the similarity of the sentence read with the one before
+  it, and whether it opens its paragraph.
 
 If even the in-sample best stays well under a target, no reweighting of these signals reaches
 it; a stronger relevance model (a cross-encoder, a larger embedding model) is what is missing.
@@ -60,7 +60,7 @@ def main() -> None:
     sentence_bm25 = LexicalIndex([s.text for s in sentences])
     heading_bm25 = LexicalIndex(loaded.extractor.sections)
 
-    rows = []  # per question: (feature matrix, answer-type offset, correct flags)
+    rows = []  # per question: (feature matrix, fixed offset, correct flags)
     for q in questions:
         vector, candidates, texts, offsets = candidate_answers(assistant, q.question)
         ids = np.array([c.sentence for c in candidates])
@@ -80,7 +80,7 @@ def main() -> None:
             [float(i not in previous) for i in ids],
         ])
         correct = np.array([keywords_match(text, q.keywords) for text in texts])
-        # Every weighting keeps tilqa's answer-type check (the fixed offsets).
+        # Every weighting keeps tilqa's typicality term and answer-type check (the fixed offsets).
         rows.append((features, offsets, correct))
 
     def right(weights: np.ndarray) -> int:

@@ -145,8 +145,8 @@ def _unthresholded(assistant, question: str) -> str:
 
 
 def sweep(assistant, answerable: list[dict], normalize) -> None:
-    """Sentence accuracy (ignoring abstention) for a grid of extraction weights (dense 0.5 fixed,
-    as shipped; token weight 0 is scoring without tokens)."""
+    """Sentence accuracy (ignoring abstention) for a grid of extraction weights (dense 0.5, the
+    typicality term and the answer-type check fixed, as shipped)."""
     rows = []
     for q in answerable:
         _, candidates, texts, offsets = candidate_answers(assistant, q["question"])

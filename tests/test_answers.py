@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 import tilqa
-from tilqa.answer import UNTYPED_RANK_PENALTY
+from tilqa.answer import UNTYPED_RANK_PENALTY, typicality
 from tilqa.evaluation import evaluate, load_questions
 
-from conftest import write_corpus
+from conftest import SMALL_CORPUS, write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,8 +73,8 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
     "file, accuracy, evidence, declined, wrongly",
     [
         ("dev.jsonl", 0.875, 0.975, 0.90, 0.0),
-        ("blind-a.jsonl", 0.775, 0.93, 0.86, 0.05),
-        ("blind-b.jsonl", 0.88, 1.0, 0.73, 0.0),
+        ("blind-a.jsonl", 0.795, 0.93, 0.86, 0.05),
+        ("blind-b.jsonl", 0.93, 1.0, 0.73, 0.0),
     ],
 )
 def test_answers_on_the_question_sets_stay_at_their_measured_floor(
@@ -149,3 +149,18 @@ def test_a_how_long_question_ranks_a_sentence_holding_a_duration_first(tmp_path:
     assert untyped[0].score + UNTYPED_RANK_PENALTY > typed[0].score
     # ... and the one holding a duration ranks first.
     assert ranked[0] == typed[0]
+
+
+def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", {**SMALL_CORPUS, "single.txt": "The company is based in California.\n"})
+    data = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")._ensure_loaded().data
+    values = typicality(data)
+    for row, sentence in enumerate(data.sentences):
+        others = [
+            float(data.sentence_vectors[row] @ data.sentence_vectors[other])
+            for other, s in enumerate(data.sentences)
+            if s.source == sentence.source and other != row
+        ]
+        # A sentence alone in its file has no document to be typical of.
+        assert values[row] == pytest.approx(sum(others) / len(others) if others else 0.0, abs=1e-5)
+    assert {s.source for s in data.sentences} == set(SMALL_CORPUS) | {"single.txt"}

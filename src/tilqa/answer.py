@@ -22,8 +22,15 @@ from .token_scoring import QuestionTokens, TokenScorer
 # (benchmarks/squad.py --sweep; see README, "How answers are chosen"). Without tokens, dense
 # similarity matters most and lexical match breaks ties between paraphrases; with them, token
 # similarity weighs most (its values spread over a narrower range than the others).
-SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25, "tokens": 0.0}
-TOKEN_SENTENCE_WEIGHTS = {"dense": 0.5, "lexical": 0.25, "passage": 0.25, "tokens": 4.0}
+#
+# A sentence's typicality (its mean similarity to the other sentences of its document) is
+# subtracted: a sentence that sums up what the whole document is about ("Despite its advances,
+# Iovance faces several challenges on the regulatory and market fronts") is near every question
+# on its topic, and outscores the specific one that answers it. This is hubness reduction, as
+# CSLS does for nearest neighbours in embedding spaces (Conneau et al., 2018). With token scoring
+# only: without it the penalty gained nothing. See README, "How answers are chosen".
+SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25, "tokens": 0.0, "typicality": 0.0}
+TOKEN_SENTENCE_WEIGHTS = {"dense": 0.5, "lexical": 0.25, "passage": 0.25, "tokens": 4.0, "typicality": -1.0}
 
 # Confidence = logistic(bias + similarity * best similarity + coverage * lexical coverage), fitted
 # by logistic regression on eval/dev.jsonl and eval/blind-a.jsonl pooled (`python
@@ -68,8 +75,10 @@ class Candidate:
     lexical: float
     tokens: float  # token-level similarity, antecedent and heading included (0 unless scoring by tokens)
     own_tokens: float  # the same over the sentence's own tokens (what the confidence uses)
+    typicality: float  # mean similarity to the other sentences of its document
     typed: bool  # holds the kind of fact the question asks for (True when it asks for none)
-    score: float
+    relevance: float  # the score without typicality: how citations rank passages
+    score: float  # how answers rank
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ class AnswerExtractor:
         # "dense" is the baseline: the sentence most similar to the question, alone.
         self.baseline = scoring == "dense"
         self.weights = {
-            "dense": {"dense": 1.0, "lexical": 0.0, "passage": 0.0, "tokens": 0.0},
+            "dense": {"dense": 1.0, "lexical": 0.0, "passage": 0.0, "tokens": 0.0, "typicality": 0.0},
             "hybrid": SENTENCE_WEIGHTS,
             "tokens": TOKEN_SENTENCE_WEIGHTS,
         }[scoring]
@@ -108,6 +117,7 @@ class AnswerExtractor:
         texts = [f"{section}\n{s.text}" for section, s in zip(self.sections, data.sentences)]
         self.lexical = LexicalIndex(texts)
         self._terms = [set(t) for t in terms(texts)] if texts else []
+        self.typicality = typicality(data)
 
     def candidates(
         self, question: str, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None = None
@@ -136,8 +146,12 @@ class AnswerExtractor:
         out = []
         for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
             typed = has_type(self.data.sentences[row].text, kind)
-            score = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t
-            out.append(Candidate(row, rows[row], d, x, t, o, typed, score - (0.0 if typed else UNTYPED_RANK_PENALTY)))
+            g = float(self.typicality[row])
+            relevance = (
+                w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t
+                - (0.0 if typed else UNTYPED_RANK_PENALTY)
+            )
+            out.append(Candidate(row, rows[row], d, x, t, o, g, typed, relevance, relevance + w["typicality"] * g))
         return sorted(out, key=lambda c: -c.score)
 
     def extract(
@@ -191,15 +205,32 @@ def antecedents(data: IndexData) -> dict[int, int]:
     return out
 
 
+def typicality(data: IndexData) -> np.ndarray:
+    """Each sentence's mean cosine similarity to the other sentences of its document (0 for a
+    document of one sentence)."""
+    vectors = np.asarray(data.sentence_vectors, dtype=np.float32)
+    out = np.zeros(len(vectors))
+    documents: dict[str, list[int]] = {}
+    for row, sentence in enumerate(data.sentences):
+        documents.setdefault(sentence.source, []).append(row)
+    for rows in documents.values():
+        if len(rows) > 1:
+            v = vectors[rows]
+            out[rows] = (v @ v.sum(axis=0) - (v * v).sum(axis=1)) / (len(rows) - 1)
+    return out
+
+
 def _citation_order(ranked: list[Candidate]) -> tuple[Hit, ...]:
     """The passages of the ranked candidates: the answer's first, then by their best sentence's
-    score + CITATION_PASSAGE_WEIGHT * their retrieval score."""
-    best: dict[int, Candidate] = {}
-    for c in ranked:  # best first: the first candidate seen of a passage is its best
-        best.setdefault(c.hit.passage, c)
-    answer, *rest = best.values()
-    rest.sort(key=lambda c: -(c.score + CITATION_PASSAGE_WEIGHT * c.hit.score))
-    return (answer.hit, *(c.hit for c in rest))
+    relevance + CITATION_PASSAGE_WEIGHT * their retrieval score (typicality tells which sentence
+    answers, not which passage is on the question's topic)."""
+    answer = ranked[0].hit
+    best: dict[int, tuple[float, Hit]] = {}
+    for c in ranked:
+        key = c.relevance + CITATION_PASSAGE_WEIGHT * c.hit.score
+        if c.hit.passage != answer.passage and (c.hit.passage not in best or key > best[c.hit.passage][0]):
+            best[c.hit.passage] = (key, c.hit)
+    return (answer, *(hit for _, hit in sorted(best.values(), key=lambda b: -b[0])))
 
 
 def confidence(similarity: float, coverage: float, typed: bool, weights: dict[str, float]) -> float:
