@@ -1,6 +1,6 @@
 import pytest
 
-from tilqa.answer_type import expected_type, has_type
+from tilqa.answer_type import definition_term, defines, expected_type, has_type
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,47 @@ def test_expected_type(question: str, kind: str | None) -> None:
 )
 def test_has_type(text: str, kind: str | None, expected: bool) -> None:
     assert has_type(text, kind) is expected
+
+
+@pytest.mark.parametrize(
+    "question, term",
+    [
+        ("What is lifileucel?", "lifileucel"),
+        ("what's TIL therapy", "TIL therapy"),
+        ("What are TILs", "TILs"),
+        ("who is Clinigen?", "Clinigen"),
+        ("What does TALEN stand for?", "TALEN"),
+        ("What is Proleukin used for?", "Proleukin"),
+        ("What is the C-145-04 trial?", "C-145-04 trial"),
+        # Relations and clauses name no term to define.
+        ("What is the point of the phase III study?", None),
+        ("what's the difference between TIL therapy and CAR-T cell therapy", None),
+        ("what is iovance's lead product candidate", None),
+        ("what was iovance called before", None),
+        ("what is the TILVANCE-301 study comparing", None),
+        ("Who is the CEO of Iovance?", None),
+        ("Which IL-2 product did Iovance acquire?", None),
+    ],
+)
+def test_definition_term(question: str, term: str | None) -> None:
+    assert definition_term(question) == term
+
+
+@pytest.mark.parametrize(
+    "text, term, expected",
+    [
+        ("TIL therapy involves the isolation of immune cells from the tumor.", "TIL therapy", True),
+        ("The company’s lead product candidate, lifileucel, is designed for melanoma.", "lifileucel", True),
+        ("It acquired the rights to Proleukin® (aldesleukin) from Clinigen.", "Proleukin", True),
+        ("Tumor infiltrating lymphocyte (TIL) therapy is its focus.", "TIL", True),
+        ("It combines TILs with pembrolizumab—a PD‑1 inhibitor.", "pembrolizumab", True),
+        ("By leveraging techniques such as TALEN® gene editing, it edits TILs.", "TALEN", True),
+        ("Lifileucel is a one-time cell therapy.", "lifileucel", True),
+        # Mentions that say nothing of what the term is.
+        ("The integration of Proleukin® is pivotal for reducing costs.", "Proleukin", False),
+        ("Several studies are focused on lifileucel in solid tumors.", "lifileucel", False),
+        ("The manufacturing process for TILs is inherently complex.", "TILs", False),
+    ],
+)
+def test_defines(text: str, term: str, expected: bool) -> None:
+    assert defines(text, term) is expected

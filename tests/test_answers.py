@@ -70,26 +70,30 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
 
 
 @pytest.mark.parametrize(
-    "file, accuracy, evidence, declined, wrongly",
+    "file, accuracy, evidence, declined, wrongly, chars",
     [
-        ("dev.jsonl", 0.875, 0.975, 0.90, 0.0),
-        ("blind-a.jsonl", 0.795, 0.93, 0.86, 0.05),
-        ("blind-b.jsonl", 0.93, 1.0, 0.73, 0.0),
+        ("dev.jsonl", 0.875, 0.975, 0.90, 0.0, 250),
+        ("blind-a.jsonl", 0.795, 0.93, 0.86, 0.05, 250),
+        ("blind-b.jsonl", 0.93, 1.0, 0.73, 0.0, 250),
+        # Definitions run long: the sentences that say what a thing is are the long ones.
+        ("definitions-a.jsonl", 0.93, 1.0, 0.6, 0.0, 265),
     ],
 )
 def test_answers_on_the_question_sets_stay_at_their_measured_floor(
-    assistant: tilqa.Assistant, file: str, accuracy: float, evidence: float, declined: float, wrongly: float
+    assistant: tilqa.Assistant, file: str, accuracy: float, evidence: float, declined: float, wrongly: float,
+    chars: int,
 ) -> None:
     """Regression guard: these are the figures measured when the method was tuned (see README
-    and eval/README.md); a change that makes answers worse fails here. blind-c.jsonl and
-    blind-d.jsonl are left out on purpose: they stay unread, as the test of questions nobody tuned to."""
+    and eval/README.md); a change that makes answers worse fails here. blind-c.jsonl,
+    blind-d.jsonl and definitions-b.jsonl are left out on purpose: they stay unread, as the test of
+    questions nobody tuned to."""
     report = evaluate(assistant, load_questions(ROOT / "eval" / file), top_k=3)
     assert report.grounded == 1.0
     assert report.accuracy >= accuracy
     assert report.evidence_recall >= evidence
     assert report.declined_unanswerable >= declined
     assert report.wrongly_declined <= wrongly
-    assert report.mean_answer_chars <= 250
+    assert report.mean_answer_chars <= chars
 
 
 @pytest.mark.parametrize(
@@ -164,3 +168,22 @@ def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(t
         # A sentence alone in its file has no document to be typical of.
         assert values[row] == pytest.approx(sum(others) / len(others) if others else 0.0, abs=1e-5)
     assert {s.source for s in data.sentences} == set(SMALL_CORPUS) | {"single.txt"}
+
+
+def test_a_what_is_question_ranks_the_sentence_defining_the_term_first(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", {"pipeline.txt": (
+        "Pipeline\n"
+        "Lifileucel is being studied in several ongoing Phase 2 trials in solid tumors. "
+        "The lead product candidate, lifileucel, is designed for patients with advanced melanoma.\n"
+    )})
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    question = "What is lifileucel?"
+    loaded = assistant._ensure_loaded()
+    vector, tokens = assistant.encode_question(question)
+    ranked = loaded.extractor.candidates(question, vector, loaded.retriever.search(question, vector, 5), tokens)
+    defining = [c for c in ranked if "lead product candidate" in loaded.data.sentences[c.sentence].text]
+    mention = [c for c in ranked if "being studied" in loaded.data.sentences[c.sentence].text]
+    # Without the definition check the sentence that only mentions lifileucel would win ...
+    assert mention[0].score + UNTYPED_RANK_PENALTY > defining[0].score
+    # ... and the one saying what it is ranks first.
+    assert ranked[0] == defining[0]

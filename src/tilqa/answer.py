@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_type import expected_type, has_type
+from .answer_type import definition_term, defines, expected_type, has_type
 from .index import IndexData, sentence_sections
 from .lexical import LexicalIndex, terms
 from .retrieval import Hit
@@ -143,9 +143,11 @@ class AnswerExtractor:
             matched, own = self.token_scorer.scores(tokens, ids.tolist())
         w = self.weights
         kind = None if self.baseline else expected_type(question)
+        term = None if self.baseline else definition_term(question)
         out = []
         for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
-            typed = has_type(self.data.sentences[row].text, kind)
+            text = self.data.sentences[row].text
+            typed = has_type(text, kind) and (term is None or defines(text, term))
             g = float(self.typicality[row])
             relevance = (
                 w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t

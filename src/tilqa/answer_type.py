@@ -1,6 +1,7 @@
 """Expected answer types: a question asking "how much" money, "what percentage", "how many", "how
 long", "when", "who is the <role>" or "where is … based" is only answered by a sentence that holds
-an amount, a percentage, a number, a duration, a date, a person in a role or a place.
+an amount, a percentage, a number, a duration, a date, a person in a role or a place; one asking
+"what is X?" is best answered by a sentence that defines X.
 
 A classic check of question-answering systems (the coarse classes of Li and Roth's question
 taxonomy that a sentence can be checked for without a tagger): a retrieved sentence about the
@@ -100,3 +101,56 @@ def has_type(text: str, kind: str | None) -> bool:
     if kind is None:
         return True
     return bool(next(has.search(text) for name, _, has in _CHECKS if name == kind))
+
+
+# "What is X?", "what's X", "what are X", "who is X", "what does X mean": a question that names a
+# term and asks what it is. The term is short and names one thing: not a relation ("the
+# difference between …", "the point of …", "Iovance's lead product") or a clause.
+_DEFINITION_QUESTION = re.compile(
+    rf"^\W*(?:what\s+(?:does|do)\s+(?P<verb_term>.+?)\s+(?:mean|stand\s+for|do)"
+    rf"|(?:{_WHAT_IS})(?:\s+(?:an?|the))?\s+(?P<used_term>.+?)\s+used\s+for"
+    rf"|(?:{_WHAT_IS}|who\s+(?:is|are|was|were))(?:\s+(?:an?|the))?\s*(?P<term>.*?))[\s?.!]*$",
+    re.I,
+)
+# A relation or a clause, not a term: a preposition, a wh-word or verb, a possessive, or a last word
+# that reads as a verb or an adverb ("what was Iovance called before", "what is the study comparing").
+_NOT_A_TERM = re.compile(
+    r"\b(of|between|for|in|on|to|from|with|about|by|that|which|who|when|where|why|how|does|do|did|is|are)\b"
+    r"|['’]s\b|(ing|ed|before|after|now|today|originally)$",
+    re.I,
+)
+MAX_TERM_WORDS = 4
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014"})
+# Definitional patterns around a term X, as in definition question answering (Hildebrandt et al.,
+# 2004) and Hearst's hyponym patterns: "X is a …", "X involves …", "X (gloss)", "gloss (X)",
+# "…, X, …" (an appositive), "X, a/which …", "known as X", "Y such as X".
+_DEFINING_VERBS = (
+    r"(?:is|are|was|were)\s+(?:an?|the|one|its|their|designed|used|intended|made|known|called)|"
+    r"involves?|refers? to|means?|consists? of|comprises?|represents?|describes?|serves? as|serving as|"
+    r"acts? as|works? by|targets?|provides?|enables?|allows?|stands? for"
+)
+
+
+def definition_term(question: str) -> str | None:
+    """The term a "what is X?" question asks to have defined, or None for any other question."""
+    match = _DEFINITION_QUESTION.match(question.strip())
+    if not match:
+        return None
+    term = next((t for t in match.group("verb_term", "used_term", "term") if t), "").strip(" \t\"'“”‘’®")
+    if not term or len(term.split()) > MAX_TERM_WORDS or _NOT_A_TERM.search(term):
+        return None
+    return term
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether `text` holds `term` in a defining construction (case-insensitive; a plural "s" and a
+    trailing ® allowed)."""
+    x = re.escape(term.translate(_DASHES)).replace(r"\ ", r"\s+") + r"(?:e?s)?®?"
+    patterns = (
+        rf"\b{x}\s+(?:{_DEFINING_VERBS})\b",
+        rf"\b{x}\s*\(|\([^)]*\b{x}\)",
+        rf",\s*{x}\s*,|\b{x}(?:,|\s*-)\s*(?:an?|the|its|their|which|who)\b",
+        rf"\b(?:known as|called|named|such as|including|especially)\s+(?:the\s+)?{x}\b",
+    )
+    folded = text.translate(_DASHES)
+    return any(re.search(p, folded, re.I) for p in patterns)
