@@ -136,23 +136,39 @@ def test_an_answer_comes_with_the_sentence_an_anaphor_joins_it_to(
     assert answer.found and answer.answer == first + " " + second
 
 
-def test_a_how_long_question_ranks_a_sentence_holding_a_duration_first(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus", {"process.txt": (
-        "Manufacturing\n"
-        "The cell product is manufactured in one central facility. "
-        "The product is ready 22 days after surgery.\n"
-    )})
+@pytest.mark.parametrize(
+    "text, question, wanted",
+    [
+        (
+            "Manufacturing\nThe cell product is manufactured in one central facility. "
+            "The product is ready 22 days after surgery.\n",
+            "How long does manufacturing the cell product take?",
+            "22 days",
+        ),
+        (
+            "Pipeline\nLifileucel is being studied in several ongoing Phase 2 trials in solid tumors. "
+            "The lead product candidate, lifileucel, is designed for patients with advanced melanoma.\n",
+            "What is lifileucel?",
+            "lead product candidate",
+        ),
+    ],
+    ids=["duration", "definition"],
+)
+def test_the_sentence_holding_the_kind_of_answer_asked_for_ranks_first(
+    tmp_path: Path, text: str, question: str, wanted: str
+) -> None:
+    """A "how long" question wants a duration, a "what is X?" one a sentence saying what X is."""
+    corpus = write_corpus(tmp_path / "corpus", {"notes.txt": text})
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
-    question = "How long does manufacturing the cell product take?"
     loaded = assistant._ensure_loaded()
     vector, tokens = assistant.encode_question(question)
     ranked = loaded.extractor.candidates(question, vector, loaded.retriever.search(question, vector, 5), tokens)
-    untyped = [c for c in ranked if "22 days" not in loaded.data.sentences[c.sentence].text]
-    typed = [c for c in ranked if "22 days" in loaded.data.sentences[c.sentence].text]
-    # Without the type check the other sentence would win (by a hair) ...
-    assert untyped[0].score + UNTYPED_RANK_PENALTY > typed[0].score
-    # ... and the one holding a duration ranks first.
-    assert ranked[0] == typed[0]
+    holding = [c for c in ranked if wanted in loaded.data.sentences[c.sentence].text]
+    other = [c for c in ranked if wanted not in loaded.data.sentences[c.sentence].text]
+    # Without the check the other sentence would win (by a hair) ...
+    assert other[0].score + UNTYPED_RANK_PENALTY > holding[0].score
+    # ... and the one holding what is asked for ranks first.
+    assert ranked[0] == holding[0]
 
 
 def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(tmp_path: Path) -> None:
@@ -168,22 +184,3 @@ def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(t
         # A sentence alone in its file has no document to be typical of.
         assert values[row] == pytest.approx(sum(others) / len(others) if others else 0.0, abs=1e-5)
     assert {s.source for s in data.sentences} == set(SMALL_CORPUS) | {"single.txt"}
-
-
-def test_a_what_is_question_ranks_the_sentence_defining_the_term_first(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus", {"pipeline.txt": (
-        "Pipeline\n"
-        "Lifileucel is being studied in several ongoing Phase 2 trials in solid tumors. "
-        "The lead product candidate, lifileucel, is designed for patients with advanced melanoma.\n"
-    )})
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
-    question = "What is lifileucel?"
-    loaded = assistant._ensure_loaded()
-    vector, tokens = assistant.encode_question(question)
-    ranked = loaded.extractor.candidates(question, vector, loaded.retriever.search(question, vector, 5), tokens)
-    defining = [c for c in ranked if "lead product candidate" in loaded.data.sentences[c.sentence].text]
-    mention = [c for c in ranked if "being studied" in loaded.data.sentences[c.sentence].text]
-    # Without the definition check the sentence that only mentions lifileucel would win ...
-    assert mention[0].score + UNTYPED_RANK_PENALTY > defining[0].score
-    # ... and the one saying what it is ranks first.
-    assert ranked[0] == defining[0]

@@ -26,7 +26,7 @@ from .token_scoring import QuestionTokens, TokenScorer
 # A sentence's typicality (its mean similarity to the other sentences of its document) is
 # subtracted: a sentence that sums up what the whole document is about ("Despite its advances,
 # Iovance faces several challenges on the regulatory and market fronts") is near every question
-# on its topic, and outscores the specific one that answers it. This is hubness reduction, as
+# on its topic, and can outscore the specific one that answers it. This is hubness reduction, as
 # CSLS does for nearest neighbours in embedding spaces (Conneau et al., 2018). With token scoring
 # only: without it the penalty gained nothing. See README, "How answers are chosen".
 SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25, "tokens": 0.0, "typicality": 0.0}
@@ -76,7 +76,7 @@ class Candidate:
     tokens: float  # token-level similarity, antecedent and heading included (0 unless scoring by tokens)
     own_tokens: float  # the same over the sentence's own tokens (what the confidence uses)
     typicality: float  # mean similarity to the other sentences of its document
-    typed: bool  # holds the kind of fact the question asks for (True when it asks for none)
+    typed: bool  # holds the kind of fact asked for, or defines the term asked about (True if neither)
     relevance: float  # the score without typicality: how citations rank passages
     score: float  # how answers rank
 
