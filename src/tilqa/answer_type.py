@@ -12,6 +12,9 @@ answer the question. The question patterns are kept narrow, since a false type c
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from .lexical import fold
 
 # "what is", "what was", … and the contracted "what's", typed "whats" as often as not.
 _WHAT_IS = r"what(\s+(is|was|are|were)|['’]?s)"
@@ -120,7 +123,6 @@ _NOT_A_TERM = re.compile(
     re.I,
 )
 MAX_TERM_WORDS = 4
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014"})
 # Definitional patterns around a term X, as in definition question answering (Hildebrandt et al.,
 # 2004) and Hearst's hyponym patterns: "X is a …", "X involves …", "X (gloss)", "gloss (X)",
 # "…, X, …" (an appositive), "X, a/which …", "known as X", "Y such as X".
@@ -143,14 +145,19 @@ def definition_term(question: str) -> str | None:
 
 
 def defines(text: str, term: str) -> bool:
-    """Whether `text` holds `term` in a defining construction (case-insensitive; a plural "s" and a
-    trailing ® allowed)."""
-    x = re.escape(term.translate(_DASHES)).replace(r"\ ", r"\s+") + r"(?:e?s)?®?"
-    patterns = (
-        rf"\b{x}\s+(?:{_DEFINING_VERBS})\b",
-        rf"\b{x}\s*\(|\([^)]*\b{x}\)",
-        rf",\s*{x}\s*,|\b{x}(?:,|\s*-)\s*(?:an?|the|its|their|which|who)\b",
-        rf"\b(?:known as|called|named|such as|including|especially)\s+(?:the\s+)?{x}\b",
+    """Whether `text` holds `term` in a defining construction (case-insensitive, Unicode dashes
+    folded; a plural "s" and a trailing ® allowed)."""
+    return _definition_pattern(term).search(fold(text)) is not None
+
+
+@lru_cache(maxsize=64)
+def _definition_pattern(term: str) -> re.Pattern[str]:
+    """The defining constructions around `term`, compiled once per term (not once per candidate)."""
+    x = re.escape(fold(term)).replace(r"\ ", r"\s+") + r"(?:e?s)?®?"
+    return re.compile(
+        rf"\b{x}\s+(?:{_DEFINING_VERBS})\b"
+        rf"|\b{x}\s*\(|\([^)]*\b{x}\)"
+        rf"|,\s*{x}\s*,|\b{x}(?:,|\s*-)\s*(?:an?|the|its|their|which|who)\b"
+        rf"|\b(?:known as|called|named|such as|including|especially)\s+(?:the\s+)?{x}\b",
+        re.I,
     )
-    folded = text.translate(_DASHES)
-    return any(re.search(p, folded, re.I) for p in patterns)
