@@ -99,10 +99,16 @@ def test_definition_term(question: str, term: str | None) -> None:
         ("It combines TILs with pembrolizumab—a PD‑1 inhibitor.", "pembrolizumab", True),
         ("By leveraging techniques such as TALEN® gene editing, it edits TILs.", "TALEN", True),
         ("Lifileucel is a one-time cell therapy.", "lifileucel", True),
+        ("Lifileucel, which is a one-time cell therapy, is in trials.", "lifileucel", True),
+        # A plural term is defined by its singular's gloss, and the reverse.
+        ("It develops tumor infiltrating lymphocyte (TIL) therapy.", "TILs", True),
+        ("Tumor infiltrating lymphocytes (TILs) are immune cells.", "TIL", True),
         # Mentions that say nothing of what the term is.
         ("The integration of Proleukin® is pivotal for reducing costs.", "Proleukin", False),
         ("Several studies are focused on lifileucel in solid tumors.", "lifileucel", False),
         ("The manufacturing process for TILs is inherently complex.", "TILs", False),
+        # A relative clause about the term, not a copula saying what it is.
+        ("It improves the fitness of TILs, which are believed to persist longer.", "TILs", False),
     ],
 )
 def test_defines(text: str, term: str, expected: bool) -> None:

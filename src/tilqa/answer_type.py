@@ -125,9 +125,11 @@ _NOT_A_TERM = re.compile(
 MAX_TERM_WORDS = 4
 # Definitional patterns around a term X, as in definition question answering (Hildebrandt et al.,
 # 2004) and Hearst's hyponym patterns: "X is a …", "X involves …", "X (gloss)", "gloss (X)",
-# "…, X, …" (an appositive), "X, a/which …", "known as X", "Y such as X".
+# "…, X, …" (an appositive), "X, a …", "known as X", "Y such as X"; "X, which is/are …" only as a
+# copula that says what X is, not a relative clause about it ("TILs, which are believed to…").
+_COPULA = r"(?:is|are|was|were)"
 _DEFINING_VERBS = (
-    r"(?:is|are|was|were)\s+(?:an?|the|one|its|their|designed|used|intended|made|known|called)|"
+    rf"{_COPULA}\s+(?:an?|the|one|its|their|designed|used|intended|made|known|called)|"
     r"involves?|refers? to|means?|consists? of|comprises?|represents?|describes?|serves? as|serving as|"
     r"acts? as|works? by|targets?|provides?|enables?|allows?|stands? for"
 )
@@ -146,18 +148,19 @@ def definition_term(question: str) -> str | None:
 
 def defines(text: str, term: str) -> bool:
     """Whether `text` holds `term` in a defining construction (case-insensitive, Unicode dashes
-    folded; a plural "s" and a trailing ® allowed)."""
+    folded; the term's plural or singular and a trailing ® allowed)."""
     return _definition_pattern(term).search(fold(text)) is not None
 
 
 @lru_cache(maxsize=64)
 def _definition_pattern(term: str) -> re.Pattern[str]:
     """The defining constructions around `term`, compiled once per term (not once per candidate)."""
-    x = re.escape(fold(term)).replace(r"\ ", r"\s+") + r"(?:e?s)?®?"
+    singular = re.sub(r"(?<=[^s])s$", "", fold(term), flags=re.I)  # "TILs" is defined as "(TIL)"
+    x = re.escape(singular).replace(r"\ ", r"\s+") + r"(?:e?s)?®?"
     return re.compile(
         rf"\b{x}\s+(?:{_DEFINING_VERBS})\b"
         rf"|\b{x}\s*\(|\([^)]*\b{x}\)"
-        rf"|,\s*{x}\s*,|\b{x}(?:,|\s*-)\s*(?:an?|the|its|their|which|who)\b"
+        rf"|,\s*{x}\s*,|\b{x}(?:,|\s*-)\s*(?:an?|the|its|their|(?:which|who)\s+{_COPULA}\s+(?!\w+(?:ed|en|ly)\b))\b"
         rf"|\b(?:known as|called|named|such as|including|especially)\s+(?:the\s+)?{x}\b",
         re.I,
     )
