@@ -73,11 +73,10 @@ def candidate_answers(assistant, question: str):
     reweighting its four features leaves fixed: the typicality term, and minus the penalty for
     lacking the kind of fact asked for."""
     import numpy as np
-    from tilqa.answer import UNTYPED_RANK_PENALTY
 
     loaded, vector, tokens, hits = answer_passages(assistant, question)
     candidates = loaded.extractor.candidates(question, vector, hits, tokens)
     sentences = loaded.data.sentences
     texts = [" ".join(sentences[r].text for r in loaded.extractor._complete(c.sentence, c.hit)) for c in candidates]
-    offsets = np.array([c.score - c.relevance - (0.0 if c.typed else UNTYPED_RANK_PENALTY) for c in candidates])
+    offsets = np.array([c.score - c.relevance - c.penalty for c in candidates])
     return vector, candidates, texts, offsets

@@ -46,6 +46,10 @@ MISSING_TYPE_PENALTY = 0.25
 # Subtracted from the score of a candidate sentence that lacks that kind of fact, so that one
 # holding it is preferred when the two score alike.
 UNTYPED_RANK_PENALTY = 0.25
+# The same for a sentence that does not define the term a "what is X?" question asks about. Larger:
+# the term is the whole question, so every sentence naming it scores alike and the one naming it
+# most often or most typically wins (see README, "How answers are chosen", item 3).
+UNDEFINED_RANK_PENALTY = 0.5
 
 # Citations after the answer's passage: each passage by its best sentence's score plus this much
 # more of its retrieval score, so a passage holding a strong second candidate is cited even when
@@ -77,6 +81,7 @@ class Candidate:
     own_tokens: float  # the same over the sentence's own tokens (what the confidence uses)
     typicality: float  # mean similarity to the other sentences of its document
     typed: bool  # holds the kind of fact asked for, or defines the term asked about (True if neither)
+    penalty: float  # subtracted from the score for not being `typed`
     relevance: float  # the score without typicality: how citations rank passages
     score: float  # how answers rank
 
@@ -144,16 +149,15 @@ class AnswerExtractor:
         w = self.weights
         kind = None if self.baseline else expected_type(question)
         term = None if self.baseline else definition_term(question)
+        untyped_penalty = UNTYPED_RANK_PENALTY if term is None else UNDEFINED_RANK_PENALTY
         out = []
         for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
             text = self.data.sentences[row].text
             typed = has_type(text, kind) and (term is None or defines(text, term))
             g = float(self.typicality[row])
-            relevance = (
-                w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t
-                - (0.0 if typed else UNTYPED_RANK_PENALTY)
-            )
-            out.append(Candidate(row, rows[row], d, x, t, o, g, typed, relevance, relevance + w["typicality"] * g))
+            penalty = 0.0 if typed else untyped_penalty
+            relevance = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t - penalty
+            out.append(Candidate(row, rows[row], d, x, t, o, g, typed, penalty, relevance, relevance + w["typicality"] * g))
         return sorted(out, key=lambda c: -c.score)
 
     def extract(
