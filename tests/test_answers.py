@@ -77,6 +77,8 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
         ("blind-b.jsonl", 0.93, 1.0, 0.73, 0.0, 250),
         # Definitions run long: the sentences that say what a thing is are the long ones.
         ("definitions-a.jsonl", 1.0, 1.0, 0.6, 0.0, 275),
+        # So do explanations; "how" and "why" questions are where tilqa is weakest (README).
+        ("howwhy-a.jsonl", 0.66, 0.93, 0.6, 0.0, 270),
     ],
 )
 def test_answers_on_the_question_sets_stay_at_their_measured_floor(
@@ -85,8 +87,8 @@ def test_answers_on_the_question_sets_stay_at_their_measured_floor(
 ) -> None:
     """Regression guard: these are the figures measured when the method was tuned (see README
     and eval/README.md); a change that makes answers worse fails here. blind-c.jsonl,
-    blind-d.jsonl and definitions-b.jsonl are left out on purpose: they stay unread, as the test of
-    questions nobody tuned to."""
+    blind-d.jsonl, definitions-b.jsonl and howwhy-b.jsonl are left out on purpose: they stay
+    unread, as the test of questions nobody tuned to."""
     report = evaluate(assistant, load_questions(ROOT / "eval" / file), top_k=3)
     assert report.grounded == 1.0
     assert report.accuracy >= accuracy
