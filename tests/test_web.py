@@ -8,7 +8,7 @@ from gradio_client.exceptions import AuthenticationError
 
 from tilqa import SettingsError
 from tilqa.results import Answer, Citation
-from tilqa.web import parse_auth, render_answer
+from tilqa.web import EXAMPLES, parse_auth, render_answer
 
 from conftest import free_port
 
@@ -46,6 +46,12 @@ def test_oversized_request_is_refused_before_its_body_is_read(server_url: str) -
     connection.endheaders()
     assert connection.getresponse().status == 413
     connection.close()
+
+
+def test_example_questions_are_answered_but_the_last_which_shows_abstention(assistant) -> None:
+    """The page says the last example is one the corpus does not answer; the rest must answer."""
+    answers = [assistant.ask(q) for q in EXAMPLES]
+    assert [a.found for a in answers] == [True] * (len(EXAMPLES) - 1) + [False]
 
 
 def test_rendered_reply_escapes_corpus_and_highlights_the_answer() -> None:

@@ -17,12 +17,13 @@ from .results import Answer, Citation
 log = logging.getLogger(__name__)
 
 TITLE = "tilqa — Iovance R&D assistant"
+# The last one the corpus does not answer (it gives no duration): it shows how tilqa says so.
 EXAMPLES = (
     "Which IL-2 product did Iovance acquire?",
     "What is lifileucel designed for?",
     "Which regulatory agencies have to evaluate TIL therapies?",
-    "How long does TIL manufacturing take?",
     "Who licensed the TALEN gene-editing technology to Iovance?",
+    "How long does TIL manufacturing take?",
 )
 MAX_REQUEST_BYTES = 1_000_000
 
@@ -125,7 +126,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         with gr.Row():
             box = gr.Textbox(placeholder="Ask about Iovance's R&D…", show_label=False, scale=8, elem_id="question")
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-        gr.Markdown("**Examples**")
+        gr.Markdown("**Examples** (the last is one the corpus does not answer)")
         with gr.Row():
             buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLES]
         box.submit(respond, [box, chat], [chat, box], api_visibility="private")
