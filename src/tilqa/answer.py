@@ -80,8 +80,9 @@ class Candidate:
     tokens: float  # token-level similarity, antecedent and heading included (0 unless scoring by tokens)
     own_tokens: float  # the same over the sentence's own tokens (what the confidence uses)
     typicality: float  # mean similarity to the other sentences of its document
-    typed: bool  # holds the kind of fact asked for, or defines the term asked about (True if neither)
-    penalty: float  # subtracted from the score for not being `typed`
+    # Subtracted from the score when the sentence lacks the kind of fact asked for or does not
+    # define the term asked about (0 when it holds it, or when the question asks for neither).
+    penalty: float
     relevance: float  # the score without typicality: how citations rank passages
     score: float  # how answers rank
 
@@ -157,7 +158,7 @@ class AnswerExtractor:
             g = float(self.typicality[row])
             penalty = 0.0 if typed else untyped_penalty
             relevance = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t - penalty
-            out.append(Candidate(row, rows[row], d, x, t, o, g, typed, penalty, relevance, relevance + w["typicality"] * g))
+            out.append(Candidate(row, rows[row], d, x, t, o, g, penalty, relevance, relevance + w["typicality"] * g))
         return sorted(out, key=lambda c: -c.score)
 
     def extract(
