@@ -33,7 +33,7 @@ from common import answer_passages
 
 def features(assistant: tilqa.Assistant, question: str) -> tuple[float, float, bool]:
     """The confidence features of the answer `assistant.ask` would give."""
-    loaded, vector, tokens, hits = answer_passages(assistant, question)
+    question, loaded, vector, tokens, hits = answer_passages(assistant, question)
     extraction = loaded.extractor.extract(question, vector, hits, tokens)
     return extraction.similarity, extraction.coverage, extraction.typed
 

@@ -60,11 +60,14 @@ def sync_corpus(corpus_dir: Path, texts: dict[str, str]) -> int:
 
 
 def answer_passages(assistant, question: str):
-    """What `Assistant.ask` extracts the answer from: the loaded index, the question's vector and
-    tokens, and the top `answer_passages` passages."""
+    """What `Assistant.ask` extracts the answer from: the question as it cleans it, the loaded
+    index, the question's vector and tokens, and the top `answer_passages` passages."""
+    from tilqa.question import clean_question
+
+    question, _ = clean_question(question, assistant.settings.max_question_chars)
     loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
     vector, tokens = assistant.encode_question(question)
-    return loaded, vector, tokens, loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    return question, loaded, vector, tokens, loaded.retriever.search(question, vector, assistant.settings.answer_passages)
 
 
 def candidate_answers(assistant, question: str):
@@ -74,7 +77,7 @@ def candidate_answers(assistant, question: str):
     lacking the kind of fact asked for."""
     import numpy as np
 
-    loaded, vector, tokens, hits = answer_passages(assistant, question)
+    question, loaded, vector, tokens, hits = answer_passages(assistant, question)
     candidates = loaded.extractor.candidates(question, vector, hits, tokens)
     sentences = loaded.data.sentences
     texts = [" ".join(sentences[r].text for r in loaded.extractor._complete(c.sentence, c.hit)) for c in candidates]

@@ -139,7 +139,7 @@ def main() -> None:
 
 def _unthresholded(assistant, question: str) -> str:
     """The sentence(s) a declined answer would have given."""
-    loaded, vector, tokens, hits = answer_passages(assistant, question)
+    question, loaded, vector, tokens, hits = answer_passages(assistant, question)
     extraction = loaded.extractor.extract(question, vector, hits, tokens)
     return " ".join(loaded.data.sentences[r].text for r in extraction.sentences) if extraction else ""
 

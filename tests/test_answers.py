@@ -72,7 +72,7 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
 @pytest.mark.parametrize(
     "file, accuracy, evidence, declined, wrongly, chars",
     [
-        ("dev.jsonl", 0.875, 0.975, 0.90, 0.0, 250),
+        ("dev.jsonl", 0.90, 0.975, 0.90, 0.0, 250),
         ("blind-a.jsonl", 0.795, 0.93, 0.86, 0.05, 250),
         ("blind-b.jsonl", 0.93, 1.0, 0.73, 0.0, 250),
         # Definitions run long: the sentences that say what a thing is are the long ones.

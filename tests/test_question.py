@@ -6,7 +6,7 @@ import pytest
 
 import tilqa
 from tilqa import CorpusError, QuestionError
-from tilqa.question import clean_question
+from tilqa.question import clean_question, restore_apostrophes
 
 from conftest import write_corpus
 
@@ -58,6 +58,33 @@ def test_huge_top_k_is_clamped_with_a_note(assistant: tilqa.Assistant) -> None:
 
 def test_whitespace_is_collapsed() -> None:
     assert clean_question("  what\n\n is   TIL ", 100) == ("what is TIL", [])
+
+
+@pytest.mark.parametrize(
+    "typed, restored",
+    [
+        ("why dont TILs work", "why don't TILs work"),
+        ("Whats lifileucel", "What's lifileucel"),
+        ("DOESNT it", "DOESN'T it"),
+        ("why cant it scale, and wont it", "why can't it scale, and won't it"),
+        ("hows it made, wheres it made, whos making it", "how's it made, where's it made, who's making it"),
+        ("what isnt known (yet)?", "what isn't known (yet)?"),
+        # English words of their own, and contractions that already have their apostrophe
+        ("its well were ill shell lets id", "its well were ill shell lets id"),
+        ("don't what's Iovance's", "don't what's Iovance's"),
+        ("undone donation whatsoever", "undone donation whatsoever"),
+    ],
+)
+def test_apostrophes_of_contractions_are_restored(typed: str, restored: str) -> None:
+    assert restore_apostrophes(typed) == restored
+
+
+def test_a_contraction_typed_without_apostrophe_is_answered_as_with_one(assistant: tilqa.Assistant) -> None:
+    # Without the apostrophe the model cuts "doesnt" into the word pieces "doesn" + "##t", and this
+    # question got another answer than its spelled-out twin.
+    typed, spelled = assistant.ask("why doesnt iovance use car-t cells"), assistant.ask("why doesn't iovance use car-t cells")
+    assert typed.question == spelled.question == "why doesn't iovance use car-t cells"
+    assert (typed.answer, typed.citations) == (spelled.answer, spelled.citations)
 
 
 @pytest.mark.parametrize(
