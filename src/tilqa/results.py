@@ -30,7 +30,8 @@ class Citation:
 @dataclass(frozen=True)
 class Answer:
     """An extractive answer: `answer` is copied verbatim from the first citation, or "" when the
-    corpus does not answer (`found` False); the closest passages are cited either way."""
+    corpus does not answer (`found` False); the closest passages are cited either way. `question`
+    is the question as answered, cleaned by `question.clean_question`."""
 
     question: str
     answer: str
