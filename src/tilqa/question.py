@@ -12,8 +12,9 @@ _SPACE = re.compile(r"\s+")
 _REMOVED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 # Contractions typed without their apostrophe ("dont", "whats"): the embedding model cuts "dont"
 # into the word pieces "don" + "##t", which it reads as neither "don't" nor "do not". Only forms
-# that are no English word of their own; "its", "well", "were", "ill", "shell", "lets" and "id"
-# are, so they stay as typed.
+# that a question hardly ever means as a word of their own ("cant", "wont" and "hows" are rare
+# nouns); "its", "well", "were", "ill", "shell", "lets" and "id" are common words, so they stay
+# as typed.
 _UNAPOSTROPHIZED = re.compile(
     r"\b(?:(?:do|does|did|is|are|was|were|has|have|had|could|should|would|must|need|ca|wo|ai)nt"
     r"|(?:what|how|where|who|when|that|there|here)s)\b",
