@@ -1,6 +1,6 @@
 """Helpers the benchmark scripts share: what code was measured, progress to stderr, a free port,
-reading JSON lines, writing a benchmark corpus, the passages and candidate answers tilqa weighs
-for a question."""
+reading JSON lines, writing a benchmark corpus, printing evaluation reports, the passages and
+candidate answers tilqa weighs for a question."""
 
 from __future__ import annotations
 
@@ -57,6 +57,15 @@ def sync_corpus(corpus_dir: Path, texts: dict[str, str]) -> int:
         if stray.name not in texts:
             stray.unlink()
     return written
+
+
+def print_reports(reports: dict, width: int) -> None:
+    """`tilqa eval`'s headline measures of several reports ({label: evaluation.Report}), a row each
+    (declined is n/a for a set without unanswerable questions)."""
+    print(f"{'':<{width}}{'accuracy':>10}{'evidence':>10}{'declined':>10}{'wrongly declined':>18}")
+    for label, r in reports.items():
+        declined = f"{r.declined_unanswerable:.2f}" if r.unanswerable else "n/a"
+        print(f"{label:<{width}}{r.accuracy:>10.3f}{r.evidence_recall:>10.3f}{declined:>10}{r.wrongly_declined:>18.3f}")
 
 
 def answer_passages(assistant, question: str):

@@ -28,8 +28,8 @@ import tilqa.question
 from tilqa.evaluation import EvalQuestion, evaluate, load_questions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import code_state, log  # noqa: E402
-from squad import DEFAULT_WORKDIR, write_corpus  # noqa: E402
+from common import code_state, print_reports  # noqa: E402
+from squad import DEFAULT_WORKDIR, indexed_assistant  # noqa: E402
 
 APOSTROPHIZED = re.compile(r"\b\w+['’]\w\b")
 
@@ -57,10 +57,7 @@ def squad_questions(path: Path) -> tuple[tilqa.Assistant, list[EvalQuestion]]:
     """An assistant over the SQuAD file's articles, and its answerable questions holding a
     contraction (every annotated answer is an alternative keyword and evidence)."""
     data = json.loads(path.read_text("utf-8"))
-    base = DEFAULT_WORKDIR / path.stem
-    write_corpus(data, base / "corpus")
-    assistant = tilqa.Assistant(settings=tilqa.Settings(corpus_dir=base / "corpus", index_dir=base / "index"))
-    log(assistant.build(show_progress=False).summary())
+    assistant = indexed_assistant(data, DEFAULT_WORKDIR / path.stem)
     questions = []
     for article in data["data"]:
         for paragraph in article["paragraphs"]:
@@ -79,10 +76,7 @@ def compare(label: str, assistant: tilqa.Assistant, questions: list[EvalQuestion
     with apostrophes_left_as_typed():
         reports["stripped, left as typed"] = evaluate(assistant, stripped, top_k)
     print(f"\n{label}: {len(questions)} questions, {changed} stripped of an apostrophe, {typed} written without one")
-    print(f"{'':<26}{'accuracy':>10}{'evidence':>10}{'declined':>10}{'wrongly declined':>18}")
-    for name, r in reports.items():
-        declined = f"{r.declined_unanswerable:.2f}" if r.unanswerable else "n/a"
-        print(f"{name:<26}{r.accuracy:>10.3f}{r.evidence_recall:>10.3f}{declined:>10}{r.wrongly_declined:>18.3f}")
+    print_reports(reports, 26)
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ import tilqa
 from tilqa.evaluation import evaluate, load_questions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import code_state  # noqa: E402
+from common import code_state, print_reports  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]+")
 
@@ -53,9 +53,7 @@ def main() -> None:
         "British spelling": evaluate(assistant, rewritten, args.top_k),
     }
     print(f"{code_state()}; {len(questions)} questions from {args.file}, {len(changed)} change spelling")
-    print(f"{'':<22}{'accuracy':>10}{'evidence':>10}{'declined':>10}{'wrongly declined':>18}")
-    for label, r in reports.items():
-        print(f"{label:<22}{r.accuracy:>10.3f}{r.evidence_recall:>10.3f}{r.declined_unanswerable:>10.2f}{r.wrongly_declined:>18.3f}")
+    print_reports(reports, 22)
     # Misses whose answer is right (only the evidence is not cited) do not count as wrong answers.
     missed = {label: {m["id"] for m in r.misses if m["kind"] != "evidence not in top citations"} for label, r in reports.items()}
     for q, r in changed:

@@ -64,6 +64,19 @@ def write_corpus(data: dict, corpus_dir: Path) -> int:
     return sync_corpus(corpus_dir, texts)
 
 
+def indexed_assistant(data: dict, base: Path):
+    """A tilqa.Assistant over the SQuAD articles of `data`, as a corpus in `base/corpus` with its
+    index in `base/index`, built (or found up to date)."""
+    import tilqa
+
+    written = write_corpus(data, base / "corpus")
+    log(f"corpus: {len(data['data'])} articles in {base / 'corpus'} ({written} written)")
+    # Settings() directly: the library defaults, not TILQA_* variables of whoever runs this.
+    assistant = tilqa.Assistant(settings=tilqa.Settings(corpus_dir=base / "corpus", index_dir=base / "index"))
+    log(assistant.build(show_progress=False).summary())
+    return assistant
+
+
 def sample_questions(data: dict, limit: int, seed: int) -> list[dict]:
     questions = [qa for article in data["data"] for p in article["paragraphs"] for qa in p["qas"]]
     random.Random(seed).shuffle(questions)
@@ -84,13 +97,7 @@ def main() -> None:
     from tilqa.evaluation import normalize
 
     data = json.loads(args.data.read_text("utf-8"))
-    base = args.workdir / args.data.stem
-    written = write_corpus(data, base / "corpus")
-    log(f"corpus: {len(data['data'])} articles in {base / 'corpus'} ({written} written)")
-    # Settings() directly: the library defaults, not TILQA_* variables of whoever runs this.
-    settings = tilqa.Settings(corpus_dir=base / "corpus", index_dir=base / "index")
-    report = tilqa.Assistant(settings=settings).build(show_progress=False)
-    log(report.summary())
+    settings = indexed_assistant(data, args.workdir / args.data.stem).settings
     questions = sample_questions(data, args.limit, args.seed)
     answerable = [q for q in questions if q["answers"]]
     log(f"asking {len(questions)} questions ({len(answerable)} answerable) per configuration")
