@@ -13,15 +13,19 @@ import threading
 from pathlib import Path
 
 from ._version import __version__
-from .assistant import Assistant
+from .assistant import Assistant, Explanation
 from .config import DEFAULT_MODEL, Settings
+from .embedding import Encoder
 from .errors import (
     CorpusError,
+    EvalFileError,
+    ExtractionError,
     IndexCorruptError,
     IndexLockedError,
     QuestionError,
     SettingsError,
     TilqaError,
+    UploadError,
 )
 from .index import BuildReport
 from .results import Answer, Citation
@@ -33,12 +37,17 @@ __all__ = [
     "Citation",
     "CorpusError",
     "DEFAULT_MODEL",
+    "Encoder",
+    "EvalFileError",
+    "Explanation",
+    "ExtractionError",
     "IndexCorruptError",
     "IndexLockedError",
     "QuestionError",
     "Settings",
     "SettingsError",
     "TilqaError",
+    "UploadError",
     "__version__",
     "ask",
     "build",
@@ -65,7 +74,15 @@ def ask(
     index_dir: str | Path | None = None,
 ) -> Answer:
     """Answer a question from the default corpus and index (`TILQA_CORPUS_DIR`,
-    `TILQA_INDEX_DIR`), or from the folders given, building the index on first use."""
+    `TILQA_INDEX_DIR`), or from the folders given, building the index on first use.
+
+    :param question: the question, as a user would type it.
+    :param top_k: how many passages to cite.
+    :param corpus_dir: the folder of documents (default: `corpus/` or `TILQA_CORPUS_DIR`).
+    :param index_dir: where the index is kept (default: `index/` or `TILQA_INDEX_DIR`).
+    :raises QuestionError: for an empty question or a `top_k` below 1.
+    :raises CorpusError: when the corpus folder is missing or holds no readable document.
+    """
     return _assistant_for(corpus_dir, index_dir).ask(question, top_k)
 
 
@@ -75,5 +92,13 @@ def build(
     model: str | None = None,
     force: bool = False,
 ) -> BuildReport:
-    """Build or refresh the index of a corpus; only changed text is embedded again."""
+    """Build or refresh the index of a corpus; only changed text is embedded again.
+
+    :param corpus_dir: the folder of documents (default: `corpus/` or `TILQA_CORPUS_DIR`).
+    :param index_dir: where the index is kept (default: `index/` or `TILQA_INDEX_DIR`).
+    :param model: a sentence-transformers model name or path (default: the bundled MiniLM).
+    :param force: rebuild even when the index is up to date.
+    :raises CorpusError: when the corpus folder is missing or holds no readable document.
+    :raises IndexLockedError: when another process holds the build lock for too long.
+    """
     return Assistant(corpus_dir=corpus_dir, index_dir=index_dir, model=model).build(force=force)

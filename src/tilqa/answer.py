@@ -19,7 +19,7 @@ from .token_scoring import QuestionTokens, TokenScorer
 # score (sentence with its heading path, max-normalised over the candidates), its passage's fused
 # retrieval score and, when scoring by tokens (the default), its token-level similarity
 # (token_scoring.py). Chosen by grid search on eval/dev.jsonl and checked on SQuAD 2.0
-# (benchmarks/squad.py --sweep; see README, "How answers are chosen"). Without tokens, dense
+# (benchmarks/squad.py --sweep; see docs/method.md). Without tokens, dense
 # similarity matters most and lexical match breaks ties between paraphrases; with them, token
 # similarity weighs most (its values spread over a narrower range than the others).
 #
@@ -28,7 +28,7 @@ from .token_scoring import QuestionTokens, TokenScorer
 # Iovance faces several challenges on the regulatory and market fronts") is near every question
 # on its topic, and can outscore the specific one that answers it. This is hubness reduction, as
 # CSLS does for nearest neighbours in embedding spaces (Conneau et al., 2018). With token scoring
-# only: without it the penalty gained nothing. See README, "How answers are chosen".
+# only: without it the penalty gained nothing. See docs/method.md.
 SENTENCE_WEIGHTS = {"dense": 1.0, "lexical": 0.5, "passage": 0.25, "tokens": 0.0, "typicality": 0.0}
 TOKEN_SENTENCE_WEIGHTS = {"dense": 0.5, "lexical": 0.25, "passage": 0.25, "tokens": 4.0, "typicality": -1.0}
 
@@ -48,12 +48,12 @@ MISSING_TYPE_PENALTY = 0.25
 UNTYPED_RANK_PENALTY = 0.25
 # The same for a sentence that does not define the term a "what is X?" question asks about. Larger:
 # the term is the whole question, so every sentence naming it scores alike and the one naming it
-# most often or most typically wins (see README, "How answers are chosen", item 3).
+# most often or most typically wins (see docs/method.md, item 3).
 UNDEFINED_RANK_PENALTY = 0.5
 
 # Citations after the answer's passage: each passage by its best sentence's score plus this much
 # more of its retrieval score, so a passage holding a strong second candidate is cited even when
-# retrieval ranked it lower (chosen on eval/dev.jsonl and checked on SQuAD; see README).
+# retrieval ranked it lower (chosen on eval/dev.jsonl and checked on SQuAD; see docs/method.md).
 CITATION_PASSAGE_WEIGHT = 0.25
 
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
@@ -168,7 +168,7 @@ class AnswerExtractor:
         if not ranked:
             return None
         top = ranked[0]
-        rows = (top.sentence,) if self.baseline else self._complete(top.sentence, top.hit)
+        rows = (top.sentence,) if self.baseline else self.complete(top.sentence, top.hit)
         coverage = self.lexical.coverage(terms([question])[0], self._terms[top.sentence])
         # By tokens, the sentences' own: matching headings too separates unanswerable questions less well.
         similarity = max(c.own_tokens if self.token_scorer else c.dense for c in ranked)
@@ -179,7 +179,7 @@ class AnswerExtractor:
         p = confidence(similarity, coverage, typed, self.confidence_weights)
         return Extraction(rows, ranked_hits, similarity, coverage, typed, p)
 
-    def _complete(self, row: int, hit: Hit) -> tuple[int, ...]:
+    def complete(self, row: int, hit: Hit) -> tuple[int, ...]:
         """The best sentence, with a neighbour of the same passage when it is a fragment or
         when an anaphor joins the two into one thought."""
         rows = self.data.passages[hit.passage].sentences

@@ -11,20 +11,40 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import AnswerExtractor
+from .answer import AnswerExtractor, Candidate, Extraction
+from .citations import answer_text, cite
 from .config import Settings
 from .corpus import corpus_fingerprint
-from .embedding import Embedder
+from .embedding import Embedder, Encoder
 from .errors import IndexCorruptError, QuestionError
 from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason
 from .question import clean_question
-from .results import Answer, Citation
-from .retrieval import Retriever
+from .results import Answer
+from .retrieval import Hit, Retriever
 from .token_scoring import QuestionTokens, content_mask
 
 log = logging.getLogger(__name__)
 
 RELOAD_CHECK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How `Assistant.ask` reached its answer: what it retrieved and how it scored each sentence.
+
+    `candidates` are the sentences of the first `answer_passages` hits, best first, each with
+    the features its score is made of; `answers[i]` is the text candidate i would answer with
+    (with the neighbour it is paired with); `extraction` is the answer chosen, or None when no
+    passage was retrieved.
+    """
+
+    question: str
+    vector: np.ndarray
+    hits: tuple[Hit, ...]
+    candidates: tuple[Candidate, ...]
+    answers: tuple[str, ...]
+    extraction: Extraction | None
+    index: IndexData
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,15 @@ class Assistant:
 
     The index is built on first use if it is missing, damaged or stale, and reloaded when another
     process (`tilqa build`) replaces it; questions asked meanwhile are answered from the old one.
+
+    :param corpus_dir: the folder of documents (default: `settings.corpus_dir`).
+    :param index_dir: where the index is kept (default: `settings.index_dir`).
+    :param model: a sentence-transformers model name or path (default: the bundled MiniLM).
+    :param settings: everything else (default: `Settings.load()`: defaults, then environment).
+    :param embedder: the encoder to embed with (default: one for `model`); its `model_name`
+        becomes the settings' model, so an index is never shared between two encoders.
+    :raises SettingsError: for a setting tilqa cannot use. Nothing is loaded until the first
+        question or build.
     """
 
     def __init__(
@@ -49,12 +78,17 @@ class Assistant:
         index_dir: str | Path | None = None,
         model: str | None = None,
         settings: Settings | None = None,
+        embedder: Encoder | None = None,
     ) -> None:
-        overrides = {"corpus_dir": corpus_dir, "index_dir": index_dir, "model": model}
+        overrides = {
+            "corpus_dir": corpus_dir,
+            "index_dir": index_dir,
+            "model": embedder.model_name if embedder is not None else model,
+        }
         self.settings = dataclasses.replace(
             settings or Settings.load(), **{k: v for k, v in overrides.items() if v is not None}
         )
-        self.embedder = Embedder(self.settings.model, self.settings.batch_size)
+        self.embedder: Encoder = embedder or Embedder(self.settings.model, self.settings.batch_size)
         self._loaded: _Loaded | None = None
         self._load_lock = threading.Lock()
         self._last_check = 0.0
@@ -62,7 +96,13 @@ class Assistant:
     # -- index -----------------------------------------------------------------------------
 
     def build(self, force: bool = False, show_progress: bool | None = None) -> BuildReport:
-        """Bring the index up to date with the corpus (embedding only what changed) and load it."""
+        """Bring the index up to date with the corpus (embedding only what changed) and load it.
+
+        :param force: rebuild even when the index is up to date.
+        :param show_progress: progress bars (default: only on a terminal).
+        :raises CorpusError: when the corpus folder is missing or holds no readable document.
+        :raises IndexLockedError: when another process holds the build lock for too long.
+        """
         report = refresh_index(self.settings, self.embedder, force=force, show_progress=show_progress)
         with self._load_lock:
             loaded = self._loaded
@@ -121,44 +161,64 @@ class Assistant:
         finally:
             self._load_lock.release()
 
+    def document_text(self, source: str) -> str:
+        """The text tilqa extracted from a corpus file: what citation offsets index into, so
+        `document_text(c.source)[c.start:c.end] == c.text` for every citation.
+
+        :raises KeyError: when the index holds no document `source`.
+        """
+        documents = self._ensure_loaded().data.documents
+        if source not in documents:
+            raise KeyError(f"no document {source!r} in the index")
+        return documents[source].text
+
+    @property
+    def index(self) -> IndexData:
+        """The loaded index (built first if missing or stale): its records, vectors and manifest."""
+        return self._ensure_loaded().data
+
     # -- questions -------------------------------------------------------------------------
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer `question` with a sentence copied from the corpus and up to `top_k` citations.
 
-        Raises QuestionError for an empty question or a `top_k` below 1; cuts a question longer
-        than `max_question_chars` and clamps `top_k` to `max_top_k`, saying so in `notes`.
+        A question longer than `max_question_chars` is cut and a `top_k` above `max_top_k` is
+        lowered, each said in `Answer.notes`.
+
+        :param question: the question, as a user typed it.
+        :param top_k: how many passages to cite (default: `settings.top_k`).
+        :raises QuestionError: for an empty or non-text question, or a `top_k` below 1.
         """
         text, notes = clean_question(question, self.settings.max_question_chars)
         k, k_note = self._clamp_top_k(top_k)
         notes += k_note
         loaded = self._ensure_loaded()
         vector, tokens = self.encode_question(text)
-        limit = max(k, self.settings.answer_passages)
-        hits = loaded.retriever.search(text, vector, limit)
+        hits = loaded.retriever.search(text, vector, max(k, self.settings.answer_passages))
         extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages], tokens)
         if extraction is None:
             return Answer(text, "", False, 0.0, [], notes)
-        data = loaded.data
         found = extraction.confidence >= self.settings.min_confidence
-        first, last = data.sentences[extraction.sentences[0]], data.sentences[extraction.sentences[-1]]
-        # Passages whose best sentence scores highest come first (the answer's leads), then the
-        # rest in retrieval order.
-        scored = {h.passage for h in extraction.ranked_hits}
-        ordered = [*extraction.ranked_hits, *(h for h in hits if h.passage not in scored)][:k]
-        citations = []
-        for hit in ordered:
-            p = data.passages[hit.passage]
-            inside = found and p.source == first.source and p.start <= first.start and last.end <= p.end
-            citations.append(
-                Citation(
-                    p.source, p.start, p.end, p.text, p.section, round(hit.score, 4),
-                    first.start - p.start if inside else None,
-                    last.end - p.start if inside else None,
-                )
-            )
-        answer = citations[0].text[citations[0].answer_start : citations[0].answer_end] if found else ""
-        return Answer(text, answer, found, round(extraction.confidence, 4), citations, notes)
+        citations = cite(loaded.data, extraction, hits, k, found)
+        return Answer(text, answer_text(citations), found, round(extraction.confidence, 4), citations, notes)
+
+    def explain(self, question: str) -> Explanation:
+        """What `ask` weighs for `question`: the passages retrieved and every candidate sentence
+        scored, with its features, best first (for measuring and tuning, not for users).
+
+        :raises QuestionError: for an empty or non-text question.
+        """
+        text, _ = clean_question(question, self.settings.max_question_chars)
+        loaded = self._ensure_loaded()
+        vector, tokens = self.encode_question(text)
+        hits = loaded.retriever.search(text, vector, self.settings.answer_passages)
+        candidates = loaded.extractor.candidates(text, vector, hits, tokens)
+        sentences = loaded.data.sentences
+        answers = tuple(
+            " ".join(sentences[r].text for r in loaded.extractor.complete(c.sentence, c.hit)) for c in candidates
+        )
+        extraction = loaded.extractor.extract(text, vector, hits, tokens)
+        return Explanation(text, vector, tuple(hits), tuple(candidates), answers, extraction, loaded.data)
 
     def encode_question(self, text: str) -> tuple[np.ndarray, QuestionTokens | None]:
         """The question's vector, and its token vectors when answers are scored by tokens."""

@@ -6,6 +6,7 @@ back into the source. Headings are never answer sentences; each passage carries 
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,6 +58,7 @@ class Passage:
     text: str
     section: str
     sentences: tuple[Sentence, ...]
+    page: int | None = None  # 1-based page where the passage starts, for documents with pages
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,35 @@ def _classify(block: list[_Line]) -> list[tuple[_Line, str | None]]:
 def paragraphs(document: Document) -> Iterator[tuple[int, int, str]]:
     """(start, end, heading path) of each paragraph of the document.
 
+    A document whose extractor listed its headings (every format but plain text) is read by
+    them; plain text by the rules below.
+    """
+    if document.headings is not None:
+        yield from _marked_paragraphs(document)
+        return
+    yield from _plain_paragraphs(document)
+
+
+def _marked_paragraphs(document: Document) -> Iterator[tuple[int, int, str]]:
+    """Paragraphs of extracted text: every line that is not a listed heading is a paragraph (the
+    extractors write one block a line, without hard wraps)."""
+    levels = {h.start: h.level for h in document.headings or ()}
+    headings: dict[int, str] = {}
+    for line in _lines(document.text):
+        text = line.text.strip()
+        if not text:
+            continue
+        if line.start in levels:
+            level = levels[line.start]
+            headings = {k: v for k, v in headings.items() if k < level}
+            headings[level] = text
+        else:
+            yield _paragraph([line], headings)
+
+
+def _plain_paragraphs(document: Document) -> Iterator[tuple[int, int, str]]:
+    """Paragraphs of plain text.
+
     Blank lines, headings and bullet items end paragraphs. Blocks made only of plain-text headings
     before any prose are the document's title matter and do not enter heading paths; Markdown
     `#` headings always do.
@@ -207,7 +238,8 @@ def chunk_document(
         while True:
             window = sentences[first : first + passage_sentences]
             start, end = window[0].start, window[-1].end
-            passages.append(Passage(document.source, start, end, text[start:end], section, window))
+            page = bisect.bisect_right(document.pages, start) if document.pages else None
+            passages.append(Passage(document.source, start, end, text[start:end], section, window, page))
             if first + passage_sentences >= len(sentences):
                 break
             first += stride

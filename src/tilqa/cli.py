@@ -82,7 +82,7 @@ def _print_answer(answer: Answer) -> None:
         print("Not found in the corpus. The closest passages are:")
     print(f"(confidence {answer.confidence:.2f})\n")
     for number, c in enumerate(answer.citations, 1):
-        print(f"[{number}] {c.source}:{c.start}-{c.end}  score {c.score:.3f}")
+        print(f"[{number}] {c.where}  chars {c.start}-{c.end}  score {c.score:.3f}")
         if c.section:
             print(f"    {c.section}")
         print(f"    {c.text}")

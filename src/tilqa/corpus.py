@@ -1,4 +1,9 @@
-"""Reading the corpus: every `.txt` and `.md` file under a folder, as text with a content hash."""
+"""Reading the corpus: every document file under a folder, hashed, and its text extracted.
+
+A file is listed (`scan_corpus`) and hashed cheaply; its text is extracted (`read_document`)
+only when a build needs it, so an unchanged PDF is never extracted twice. Files tilqa cannot
+read are skipped with a warning that names them and says why; they are never dropped silently.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,43 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorpusError
+from .errors import CorpusError, ExtractionError
+from .formats import SUFFIXES, Heading, extract
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
+READABLE = ", ".join(sorted(SUFFIXES))
 
 
 @dataclass(frozen=True)
-class Document:
-    """One corpus file: `source` is its path relative to the corpus folder, with `/`."""
+class CorpusFile:
+    """A document file of the corpus: `source` is its path relative to the corpus folder, with `/`."""
 
     source: str
-    text: str
+    path: Path
     sha256: str
 
 
 @dataclass(frozen=True)
+class Document:
+    """One document's extracted text: citation offsets index into `text`.
+
+    `headings` lists its heading lines (None for plain text, whose headings the chunker finds),
+    and `pages[i]` is where page i + 1 starts in `text` (PDF only).
+    """
+
+    source: str
+    text: str
+    sha256: str
+    format: str = "text"
+    headings: tuple[Heading, ...] | None = None
+    pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class SkippedFile:
+    """A file left out of the index, and why."""
+
     source: str
     reason: str
 
@@ -33,62 +57,96 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The corpus's document files, sorted; raises CorpusError if the folder does not exist."""
+def _check_folder(corpus_dir: Path) -> None:
     if not corpus_dir.exists():
         raise CorpusError(f"corpus directory {corpus_dir} does not exist")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus path {corpus_dir} is not a directory")
-    return sorted(
-        p
-        for p in corpus_dir.rglob("*")
-        if p.suffix.lower() in SUFFIXES and p.is_file() and not _hidden(p, corpus_dir)
-    )
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The corpus's files of a readable type, sorted (hidden files and folders left out).
+
+    :raises CorpusError: when the folder does not exist.
+    """
+    _check_folder(corpus_dir)
+    return [p for p in _visible_files(corpus_dir) if p.suffix.lower() in SUFFIXES]
+
+
+def _visible_files(corpus_dir: Path) -> list[Path]:
+    return sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir))
 
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def read_document(path: Path, corpus_dir: Path) -> Document | SkippedFile:
-    """Read one file, or say why it is skipped (empty, binary, not UTF-8)."""
-    source = path.relative_to(corpus_dir).as_posix()
-    data = path.read_bytes()
-    if b"\x00" in data:
-        return SkippedFile(source, "binary file (contains NUL bytes)")
+def scan_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[SkippedFile]]:
+    """Every readable-type file with its content hash, and the files of other types, skipped.
+
+    :raises CorpusError: when the folder does not exist.
+    """
+    _check_folder(corpus_dir)
+    files: list[CorpusFile] = []
+    skipped: list[SkippedFile] = []
+    for path in _visible_files(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        if path.suffix.lower() not in SUFFIXES:
+            kind = path.suffix.lower() or "without a suffix"
+            skipped.append(SkippedFile(source, f"unsupported file type {kind} (tilqa reads {READABLE})"))
+            continue
+        try:
+            files.append(CorpusFile(source, path, file_hash(path.read_bytes())))
+        except OSError as exc:  # removed or unreadable since listed
+            skipped.append(SkippedFile(source, f"cannot be read ({exc.strerror or exc})"))
+    return files, skipped
+
+
+def read_document(file: CorpusFile) -> Document | SkippedFile:
+    """Extract one file's text, or say why it is skipped (a scan without text, encrypted, damaged,
+    empty, not UTF-8)."""
     try:
-        # Newlines as `Path.read_text` gives them, so that offsets match what users read back.
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as exc:
-        return SkippedFile(source, f"not valid UTF-8 (byte {exc.start})")
-    if not text.strip():
-        return SkippedFile(source, "empty file")
-    return Document(source=source, text=text, sha256=file_hash(data))
+        extracted = extract(file.path)
+    except ExtractionError as exc:
+        return SkippedFile(file.source, str(exc))
+    except OSError as exc:
+        return SkippedFile(file.source, f"cannot be read ({exc.strerror or exc})")
+    if not extracted.text.strip():
+        return SkippedFile(file.source, "no text found in the file")
+    return Document(file.source, extracted.text, file.sha256, extracted.format, extracted.headings, extracted.pages)
+
+
+def warn_skipped(skipped: list[SkippedFile]) -> None:
+    for s in skipped:
+        log.warning("skipping %s: %s", s.source, s.reason)
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[SkippedFile]]:
     """All readable documents of the corpus, plus the files skipped with a warning each.
 
-    Raises CorpusError when the folder is missing or no file in it can be read.
+    :raises CorpusError: when the folder is missing or no file in it can be read.
     """
+    files, skipped = scan_corpus(corpus_dir)
     documents: list[Document] = []
-    skipped: list[SkippedFile] = []
-    for path in corpus_files(corpus_dir):
-        result = read_document(path, corpus_dir)
+    for file in files:
+        result = read_document(file)
         if isinstance(result, SkippedFile):
-            log.warning("skipping %s: %s", result.source, result.reason)
             skipped.append(result)
         else:
             documents.append(result)
-    if not documents:
-        detail = f" ({len(skipped)} unreadable file(s) skipped)" if skipped else ""
-        raise CorpusError(
-            f"corpus directory {corpus_dir} holds no readable .txt or .md document{detail}"
-        )
+    warn_skipped(skipped)
+    require_documents(corpus_dir, documents, skipped)
     return documents, skipped
 
 
+def require_documents(corpus_dir: Path, documents: list[Document], skipped: list[SkippedFile]) -> None:
+    """:raises CorpusError: when the corpus gave no document to index."""
+    if not documents:
+        detail = f" ({len(skipped)} file(s) skipped)" if skipped else ""
+        raise CorpusError(f"corpus directory {corpus_dir} holds no readable document ({READABLE}){detail}")
+
+
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    """Content hash of every corpus file that would be indexed, keyed by source."""
-    documents, _ = load_corpus(corpus_dir)
-    return {d.source: d.sha256 for d in documents}
+    """Content hash of every corpus file of a readable type, keyed by source (nothing extracted)."""
+    files, _ = scan_corpus(corpus_dir)
+    return {f.source: f.sha256 for f in files}

@@ -8,7 +8,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -26,6 +26,31 @@ class TokenVectors:
 
     ids: np.ndarray  # int32
     vectors: np.ndarray  # (tokens, dimension) float16, as the index stores them
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What tilqa needs of an embedding model: sentence vectors, and token vectors from the same
+    forward pass. `Embedder` is the real one; tests give a small deterministic one for plumbing."""
+
+    model_name: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+        ...
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], show_progress: bool | None = None
+    ) -> tuple[np.ndarray, list[TokenVectors]]:
+        """The vectors of `encode`, and each text's token ids and unit token vectors (float16)."""
+        ...
+
+    def token_strings(self, ids: Sequence[int]) -> list[str]:
+        """The tokenizer's pieces for token ids."""
+        ...
 
 
 _BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}

@@ -23,3 +23,17 @@ class IndexLockedError(TilqaError):
 
 class QuestionError(TilqaError, ValueError):
     """The question cannot be answered as given (empty, or no words in it)."""
+
+
+class EvalFileError(TilqaError, ValueError):
+    """A question file for `tilqa eval` cannot be read, or a line of it is not a question record."""
+
+
+class ExtractionError(TilqaError):
+    """A document's text cannot be extracted (encrypted, damaged, a scan without text); the
+    message says why, and the file is skipped."""
+
+
+class UploadError(TilqaError):
+    """A file given to add to the corpus was refused (unsupported type, too large, unreadable);
+    the message names the problem, and the corpus is left as it was."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .assistant import Assistant
-from .errors import SettingsError
+from .errors import EvalFileError
 from .lexical import fold
 from .results import Answer
 
@@ -61,11 +61,15 @@ def normalize(text: str) -> str:
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
+    """The questions of a JSON-lines file in the format of `eval/README.md`.
+
+    :raises EvalFileError: when the file cannot be read or a line is not a question record.
+    """
     questions = []
     try:
         lines = path.read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"cannot read question file {path}: {exc}") from None
+        raise EvalFileError(f"cannot read question file {path}: {exc}") from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -78,7 +82,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise SettingsError(f"{path}:{number}: not a question record ({exc})") from None
+            raise EvalFileError(f"{path}:{number}: not a question record ({exc})") from None
     return questions
 
 
@@ -87,12 +91,11 @@ def keywords_match(answer: str, groups: tuple[tuple[str, ...], ...]) -> bool:
     return all(any(normalize(alt) in text for alt in group) for group in groups)
 
 
-def is_grounded(answer: Answer, corpus_dir: Path) -> bool:
-    texts: dict[str, str] = {}
+def is_grounded(answer: Answer, assistant: Assistant) -> bool:
+    """The answer is copied from a cited passage, and every citation's offsets round-trip
+    through the document's extracted text."""
     for c in answer.citations:
-        if c.source not in texts:
-            texts[c.source] = (corpus_dir / c.source).read_text("utf-8")
-        if texts[c.source][c.start : c.end] != c.text:
+        if assistant.document_text(c.source)[c.start : c.end] != c.text:
             return False
     if not answer.found:
         return True
@@ -108,13 +111,13 @@ def judge(assistant: Assistant, q: EvalQuestion, top_k: int) -> Outcome:
     seconds = time.perf_counter() - started
     correct = answer.found and keywords_match(answer.answer, q.keywords) if q.answerable else not answer.found
     evidence = any(normalize(e) in normalize(c.text) for e in q.evidence for c in answer.citations[:top_k])
-    return Outcome(q, answer, seconds, correct, evidence, is_grounded(answer, assistant.settings.corpus_dir))
+    return Outcome(q, answer, seconds, correct, evidence, is_grounded(answer, assistant))
 
 
 def evaluate(assistant: Assistant, questions: list[EvalQuestion], top_k: int = 3) -> Report:
     """Ask every question (after one warm-up) and measure the answers."""
     if not questions:
-        raise SettingsError("the question file holds no questions")
+        raise EvalFileError("the question file holds no questions")
     assistant.ask(questions[0].question, top_k)  # load model and index outside the timings
     outcomes = [judge(assistant, q, top_k) for q in questions]
     answerable = [o for o in outcomes if o.question.answerable]

@@ -8,10 +8,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Citation:
-    """A passage of the corpus: `(corpus_dir / source).read_text("utf-8")[start:end] == text`.
+    """A passage of the corpus: `assistant.document_text(source)[start:end] == text`, where
+    `document_text` is the text tilqa extracted from the file (for a `.txt` file, the file's
+    text itself).
 
     `answer_start`/`answer_end` locate the answer inside `text`, or are None when this passage
-    does not contain it.
+    does not contain it. `page` is the 1-based page where the passage starts, for a PDF; None
+    for formats without pages.
     """
 
     source: str
@@ -22,6 +25,12 @@ class Citation:
     score: float
     answer_start: int | None = None
     answer_end: int | None = None
+    page: int | None = None
+
+    @property
+    def where(self) -> str:
+        """The source, with its page when it has one: `report.pdf p. 4`."""
+        return f"{self.source} p. {self.page}" if self.page is not None else self.source
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

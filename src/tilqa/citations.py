@@ -1,0 +1,41 @@
+"""Turning a chosen answer into citations: the passages, in the order they are cited, with the
+answer's span inside the passage that holds it."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .answer import Extraction
+from .index import IndexData
+from .results import Citation
+from .retrieval import Hit
+
+
+def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, found: bool) -> list[Citation]:
+    """Up to `k` citations: passages whose best sentence scores highest first (the answer's
+    leads), then the rest of `hits` in retrieval order. When `found`, the passage holding the
+    answer marks it with `answer_start`/`answer_end`."""
+    first, last = data.sentences[extraction.sentences[0]], data.sentences[extraction.sentences[-1]]
+    scored = {h.passage for h in extraction.ranked_hits}
+    ordered = [*extraction.ranked_hits, *(h for h in hits if h.passage not in scored)][:k]
+    citations = []
+    for hit in ordered:
+        p = data.passages[hit.passage]
+        inside = found and p.source == first.source and p.start <= first.start and last.end <= p.end
+        citations.append(
+            Citation(
+                p.source, p.start, p.end, p.text, p.section, round(hit.score, 4),
+                first.start - p.start if inside else None,
+                last.end - p.start if inside else None,
+                p.page,
+            )
+        )
+    return citations
+
+
+def answer_text(citations: Sequence[Citation]) -> str:
+    """The answer, copied from the first citation (empty when it marks none)."""
+    if not citations or citations[0].answer_start is None:
+        return ""
+    c = citations[0]
+    return c.text[c.answer_start : c.answer_end]

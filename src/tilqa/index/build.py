@@ -1,0 +1,236 @@
+"""Building the index: chunk the corpus, embed only text no earlier build embedded, write the
+build atomically under the build lock."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..chunking import chunk_document
+from ..config import Settings
+from ..corpus import CorpusFile, Document, SkippedFile, read_document, require_documents, scan_corpus, warn_skipped
+from ..progress import progress
+from ..embedding import Encoder, TokenVectors, text_key
+from ..errors import IndexCorruptError
+from ..token_scoring import SentenceTokens
+from .manifest import manifest_for, stale_reason
+from .records import BuildReport, PassageRecord, SentenceRecord, own_heading, passage_embedding_text, sentence_sections
+from .store import (
+    build_lock,
+    live_build_dir,
+    load_index,
+    read_extraction_cache,
+    read_manifest,
+    read_skipped_cache,
+    read_token_cache,
+    read_vector_cache,
+    write_build,
+)
+
+log = logging.getLogger(__name__)
+
+
+def refresh_index(
+    settings: Settings,
+    embedder: Encoder,
+    force: bool = False,
+    show_progress: bool | None = None,
+    lock_timeout: float = 600.0,
+) -> BuildReport:
+    """Bring `index/` up to date with the corpus and settings; rebuild only when needed, and
+    then extract only changed files and embed only text no earlier build embedded.
+
+    :raises CorpusError: when the corpus folder is missing or holds no readable document.
+    :raises IndexLockedError: when another build holds the lock for longer than `lock_timeout`.
+    """
+    started = time.perf_counter()
+    files, unsupported = scan_corpus(settings.corpus_dir)
+    index_dir = settings.index_dir
+    with build_lock(index_dir, lock_timeout):
+        reason = "forced rebuild" if force else why_rebuild(settings, {f.source: f.sha256 for f in files})
+        if reason is None:
+            manifest = read_manifest(live_build_dir(index_dir))  # type: ignore[arg-type]
+            skipped = [*unsupported, *(SkippedFile(s, e["reason"]) for s, e in manifest.get("skipped", {}).items())]
+            return BuildReport(
+                False, "up to date", manifest.get("files_indexed", 0), tuple(sorted(skipped, key=_by_source)),
+                manifest.get("passages", 0), manifest.get("sentences", 0), 0, 0, time.perf_counter() - started,
+            )
+        log.info("building index: %s", reason)
+        documents, unreadable, extracted = extract_corpus(files, index_dir, show_progress)
+        skipped = sorted([*unsupported, *unreadable], key=_by_source)
+        warn_skipped(skipped)
+        require_documents(settings.corpus_dir, documents, skipped)
+        passages, sentences = chunk_corpus(documents, settings)
+        embedded = embed(passages, sentences, settings, embedder, show_progress)
+        counts = {"files_indexed": len(documents), "passages": len(passages), "sentences": len(sentences)}
+        hashes = {f.source: f.sha256 for f in files}
+        manifest = manifest_for(
+            settings,
+            {d.source: d.sha256 for d in documents},
+            {s.source: {"sha256": hashes[s.source], "reason": s.reason} for s in unreadable},
+            embedded.dimension,
+            counts,
+        )
+        write_build(
+            index_dir, manifest, documents, passages, sentences,
+            embedded.vectors, embedded.keys, settings.model, embedded.tokens,
+        )
+        return BuildReport(
+            True, reason, len(documents), tuple(skipped), len(passages), len(sentences),
+            embedded.embedded, embedded.reused, time.perf_counter() - started, extracted,
+        )
+
+
+def _by_source(skipped: SkippedFile) -> str:
+    return skipped.source
+
+
+def extract_corpus(
+    files: Sequence[CorpusFile], index_dir: Path, show_progress: bool | None = None
+) -> tuple[list[Document], list[SkippedFile], int]:
+    """Every file's extracted text, reusing the live build's for files whose content it has
+    seen (a file it could not read is not tried again either); returns the documents, the
+    files skipped, and how many files were extracted now."""
+    previous = read_extraction_cache(index_dir)
+    failed = read_skipped_cache(index_dir)
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    fresh = [f for f in files if f.sha256 not in previous and f.sha256 not in failed]
+    extracted = {f.source: read_document(f) for f in progress(fresh, show_progress, "extracting")}
+    for f in files:
+        if f.sha256 in previous:
+            documents.append(dataclasses.replace(previous[f.sha256], source=f.source))
+        elif f.sha256 in failed:
+            skipped.append(SkippedFile(f.source, failed[f.sha256]))
+        else:
+            result = extracted[f.source]
+            (skipped if isinstance(result, SkippedFile) else documents).append(result)  # type: ignore[arg-type]
+    return documents, skipped, len(fresh)
+
+
+def why_rebuild(settings: Settings, files: dict[str, str]) -> str | None:
+    """Why the live index must be rebuilt for `files` ({source: sha256}), or None."""
+    build = live_build_dir(settings.index_dir)
+    if build is None:
+        return "no index yet"
+    try:
+        load_index(settings.index_dir)  # validates every file, not only the manifest
+    except IndexCorruptError as exc:
+        log.warning("index in %s is damaged: %s", settings.index_dir, exc)
+        return f"index damaged: {exc}"
+    return stale_reason(read_manifest(build), settings, files)
+
+
+def chunk_corpus(
+    documents: Sequence[Document], settings: Settings
+) -> tuple[list[PassageRecord], list[SentenceRecord]]:
+    """Every document's passages, and their sentences, each sentence once (passages overlap)."""
+    sentence_rows: dict[tuple[str, int], int] = {}
+    sentences: list[SentenceRecord] = []
+    records: list[PassageRecord] = []
+    for document in documents:
+        for passage in chunk_document(document, settings.passage_sentences, settings.passage_overlap):
+            ids = []
+            for s in passage.sentences:
+                key = (s.source, s.start)
+                if key not in sentence_rows:
+                    sentence_rows[key] = len(sentences)
+                    sentences.append(SentenceRecord(s.source, s.start, s.end, s.text))
+                ids.append(sentence_rows[key])
+            records.append(
+                PassageRecord(
+                    passage.source, passage.start, passage.end, passage.text, passage.section, tuple(ids), passage.page
+                )
+            )
+    return records, sentences
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """The vectors of a build: passages' rows then sentences', their cache keys, and the token
+    vectors of sentences and headings when scoring by tokens."""
+
+    vectors: np.ndarray
+    keys: list[str]
+    tokens: SentenceTokens | None
+    dimension: int
+    embedded: int  # texts run through the model in this build
+    reused: int  # texts whose vectors an earlier build had made
+
+
+def embed(
+    passages: Sequence[PassageRecord],
+    sentences: Sequence[SentenceRecord],
+    settings: Settings,
+    embedder: Encoder,
+    show_progress: bool | None,
+) -> Embedded:
+    """Vectors for every passage and sentence (and token vectors for sentences and their
+    headings), embedding only what the live build's caches lack, in one forward pass per text."""
+    model = settings.model
+    texts = [passage_embedding_text(p.section, p.text) for p in passages] + [s.text for s in sentences]
+    keys = [text_key(model, t) for t in texts]
+    cache = read_vector_cache(settings.index_dir, model)
+    token_cache = read_token_cache(settings.index_dir, model) if settings.token_scoring else {}
+    # Each sentence's own heading, whose tokens a sentence is also matched by.
+    headings = [own_heading(h) for h in sentence_sections(passages, len(sentences))] if settings.token_scoring else []
+    heading_texts = list(dict.fromkeys(h for h in headings if h))
+    heading_keys = [text_key(model, h) for h in heading_texts]
+    # Sentences and headings lacking token vectors are embedded with them (one forward pass).
+    needs_tokens = set(keys[len(passages):]) | set(heading_keys) if settings.token_scoring else set()
+    wanted = dict(zip(keys, texts)) | dict(zip(heading_keys, heading_texts))
+    vector_keys = set(keys)
+    missing = sorted(
+        (k, t) for k, t in wanted.items()
+        if (k in vector_keys and k not in cache) or (k in needs_tokens and k not in token_cache)
+    )
+    _embed_missing(missing, needs_tokens, embedder, cache, token_cache, show_progress)
+    dimension = int(next(iter(cache.values())).shape[0]) if cache else embedder.dimension
+    vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dimension), np.float32)
+    tokens = None
+    if settings.token_scoring:
+        heading_row = {h: len(sentences) + i for i, h in enumerate(heading_texts)}
+        tokens = stack_tokens(
+            [token_cache[k] for k in keys[len(passages):]] + [token_cache[k] for k in heading_keys],
+            [heading_row.get(h, -1) for h in headings],
+        )
+    return Embedded(vectors, keys, tokens, dimension, len(missing), len(wanted) - len(missing))
+
+
+def _embed_missing(
+    missing: list[tuple[str, str]],
+    needs_tokens: set[str],
+    embedder: Encoder,
+    cache: dict[str, np.ndarray],
+    token_cache: dict[str, TokenVectors],
+    show_progress: bool | None,
+) -> None:
+    """Embed `missing` ((key, text) pairs) into the caches: with token vectors where needed."""
+    with_tokens = [(k, t) for k, t in missing if k in needs_tokens]
+    plain = [(k, t) for k, t in missing if k not in needs_tokens]
+    if plain:
+        cache.update(zip([k for k, _ in plain], embedder.encode([t for _, t in plain], show_progress=show_progress)))
+    if with_tokens:
+        fresh, fresh_tokens = embedder.encode_with_tokens([t for _, t in with_tokens], show_progress=show_progress)
+        cache.update(zip([k for k, _ in with_tokens], fresh))
+        token_cache.update(zip([k for k, _ in with_tokens], fresh_tokens))
+
+
+def stack_tokens(rows: list[TokenVectors], headings: list[int]) -> SentenceTokens:
+    """Token rows (the sentences', then their headings'), and each sentence's heading row."""
+    heading_rows = np.array(headings, dtype=np.int32)
+    if not rows:
+        return SentenceTokens(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros((0, 0), np.float16), heading_rows)
+    lengths = [len(t.ids) for t in rows]
+    return SentenceTokens(
+        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        np.concatenate([t.ids for t in rows]).astype(np.int32),
+        np.concatenate([t.vectors for t in rows], dtype=np.float16),
+        heading_rows,
+    )

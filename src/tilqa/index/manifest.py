@@ -1,0 +1,65 @@
+"""The manifest of a build, and why a build no longer fits the corpus or the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._version import __version__
+from ..config import Settings
+
+# 2: token vectors; 3: and the token vectors of each sentence's heading; 4: documents' extracted
+# text (documents.jsonl), passages' pages, and files skipped with their reasons
+FORMAT = 4
+
+
+def manifest_for(
+    settings: Settings,
+    files: dict[str, str],
+    skipped: dict[str, dict[str, str]],
+    dimension: int,
+    counts: dict[str, int],
+) -> dict[str, Any]:
+    """The manifest of a build of `files` ({source: sha256}) made with `settings`; `skipped`
+    holds the files that could not be read ({source: {"sha256", "reason"}}), so that an
+    unchanged unreadable file does not make the index look stale."""
+    return {
+        "format": FORMAT,
+        "tilqa_version": __version__,
+        "model": settings.model,
+        "dimension": dimension,
+        "chunking": settings.chunking_params(),
+        "token_vectors": settings.token_scoring,
+        "files": files,
+        "skipped": skipped,
+        **counts,
+    }
+
+
+def stale_reason(manifest: dict[str, Any], settings: Settings, files: dict[str, str]) -> str | None:
+    """Why an index built with `manifest` does not fit these settings and the corpus files
+    `files` ({source: sha256}), or None."""
+    if manifest.get("format") != FORMAT:
+        return f"index is in format {manifest.get('format')}, this tilqa writes format {FORMAT}"
+    if manifest.get("tilqa_version") != __version__:
+        return f"index was built by tilqa {manifest.get('tilqa_version')}, this is {__version__}"
+    if manifest.get("model") != settings.model:
+        return f"model changed from {manifest.get('model')} to {settings.model}"
+    if manifest.get("chunking") != settings.chunking_params():
+        return "chunking settings changed"
+    if settings.token_scoring and not manifest.get("token_vectors"):
+        return "sentence_scoring 'tokens' needs token vectors, which the index was built without"
+    seen = dict(manifest.get("files", {}))
+    seen.update({source: entry.get("sha256", "") for source, entry in manifest.get("skipped", {}).items()})
+    return _corpus_changes(seen, files)
+
+
+def _corpus_changes(old: dict[str, str], files: dict[str, str]) -> str | None:
+    added = sorted(set(files) - set(old))
+    removed = sorted(set(old) - set(files))
+    changed = sorted(s for s in set(files) & set(old) if files[s] != old[s])
+    parts = [
+        f"{label}: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}"
+        for label, names in (("added", added), ("changed", changed), ("removed", removed))
+        if names
+    ]
+    return "corpus " + "; ".join(parts) if parts else None

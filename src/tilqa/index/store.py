@@ -1,0 +1,419 @@
+"""The index on disk: the live-build pointer, the build lock, loading with validation, the
+embedding caches a rebuild reuses, and writing a build so that readers only ever see a whole one.
+
+Layout: see docs/index-format.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+import numpy as np
+
+from ..corpus import Document
+from ..embedding import TokenVectors, text_key
+from ..errors import IndexCorruptError, IndexLockedError
+from ..formats import Heading
+from ..token_scoring import SentenceTokens
+from .manifest import FORMAT
+from .records import IndexData, PassageRecord, SentenceRecord, own_heading, sentence_sections
+
+if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
+    import faiss
+
+log = logging.getLogger(__name__)
+
+TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_vectors.npy", "token_headings.npy")
+CURRENT = "CURRENT"
+BUILDS = "builds"
+LOCK = ".build.lock"
+
+
+# ---------------------------------------------------------------------------------------------
+# The live build and the lock
+
+
+def current_build(index_dir: Path) -> str | None:
+    """The name of the live build, or None when there is no index."""
+    try:
+        name = (index_dir / CURRENT).read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def live_build_dir(index_dir: Path) -> Path | None:
+    """The folder of the live build, or None when there is no index."""
+    build_id = current_build(index_dir)
+    return None if build_id is None else index_dir / BUILDS / build_id
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, timeout: float) -> Iterator[None]:
+    """Hold the index's build lock; wait up to `timeout` seconds for another build to finish.
+
+    :raises IndexLockedError: when another process still holds it after `timeout` seconds.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited:
+                    log.warning("another process is building the index in %s; waiting", index_dir)
+                    waited = True
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"another process is still building the index in {index_dir} "
+                        f"after {timeout:.0f} s; try again when it has finished"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_index(index_dir: Path) -> IndexData:
+    """Load and check the live index.
+
+    :raises FileNotFoundError: when there is no index yet.
+    :raises IndexCorruptError: naming what is wrong with a damaged or inconsistent index.
+    """
+    build_id = current_build(index_dir)
+    if build_id is None:
+        raise FileNotFoundError(f"no index in {index_dir}")
+    build = index_dir / BUILDS / build_id
+    if not build.is_dir():
+        raise IndexCorruptError(f"{CURRENT} names build {build_id!r}, which is missing")
+    manifest = read_manifest(build)
+    passages, sentences = read_records(build / "passages.jsonl")
+    passage_vectors = _read_faiss(build / "passages.faiss")
+    sentence_index = _read_faiss(build / "sentences.faiss")
+    _check_vectors(manifest, passage_vectors, sentence_index, len(passages), len(sentences))
+    sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
+    # An index of another format is stale, not damaged: stale_reason says so, and it is rebuilt.
+    current_format = manifest.get("format") == FORMAT
+    tokens = read_tokens(build, len(sentences)) if manifest.get("token_vectors") and current_format else None
+    documents = read_documents(build) if current_format else {}
+    if current_format and any(p.source not in documents for p in passages):
+        raise IndexCorruptError("documents.jsonl lacks the text of a document that passages.jsonl cites")
+    return IndexData(build_id, manifest, passages, sentences, passage_vectors, sentence_vectors, tokens, documents)
+
+
+def _check_vectors(
+    manifest: dict[str, Any], passage_index: faiss.Index, sentence_index: faiss.Index, passages: int, sentences: int
+) -> None:
+    dim = manifest.get("dimension")
+    for name, idx, expected in (
+        ("passages.faiss", passage_index, passages),
+        ("sentences.faiss", sentence_index, sentences),
+    ):
+        if idx.ntotal != expected:
+            raise IndexCorruptError(f"{name} holds {idx.ntotal} vectors for {expected} records")
+        if idx.d != dim:
+            raise IndexCorruptError(f"{name} has dimension {idx.d}, manifest says {dim}")
+    if manifest.get("passages") != passages:
+        raise IndexCorruptError(
+            f"manifest counts {manifest.get('passages')} passages, passages.jsonl has {passages}"
+        )
+
+
+def read_manifest(build: Path) -> dict[str, Any]:
+    return _read_json(build / "manifest.json")
+
+
+def read_tokens(build: Path, sentences: int) -> SentenceTokens:
+    """The sentences' token vectors; the big array is memory-mapped, read as it is used."""
+    arrays = []
+    for name in TOKEN_FILES:
+        try:
+            mmap = "r" if name == "token_vectors.npy" else None
+            arrays.append(np.load(build / name, mmap_mode=mmap, allow_pickle=False))
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{name} is missing") from None
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"{name} cannot be read ({exc})") from None
+    offsets, ids, vectors, headings = arrays
+    if offsets.ndim != 1 or len(offsets) <= sentences or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
+        raise IndexCorruptError(f"token_offsets.npy does not describe {sentences} sentences")
+    if vectors.ndim != 2 or not len(ids) == len(vectors) == offsets[-1]:
+        raise IndexCorruptError(
+            f"token files disagree: {offsets[-1]} tokens by the offsets, {len(ids)} ids, {len(vectors)} vectors"
+        )
+    rows = len(offsets) - 1
+    if headings.shape != (sentences,) or np.any((headings != -1) & ((headings < sentences) | (headings >= rows))):
+        raise IndexCorruptError(f"token_headings.npy does not name a heading row for each of {sentences} sentences")
+    return SentenceTokens(offsets, ids, vectors, headings)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{path.name} is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"{path.name} is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise IndexCorruptError(f"{path.name} is not a JSON object")
+    return value
+
+
+def _read_faiss(path: Path) -> faiss.Index:
+    import faiss
+
+    if not path.is_file():
+        raise IndexCorruptError(f"{path.name} is missing")
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as exc:
+        raise IndexCorruptError(f"{path.name} cannot be read ({str(exc).splitlines()[0]})") from None
+
+
+def read_records(path: Path) -> tuple[tuple[PassageRecord, ...], tuple[SentenceRecord, ...]]:
+    """The passages and sentences of `passages.jsonl`, checked to refer to each other."""
+    if not path.is_file():
+        raise IndexCorruptError(f"{path.name} is missing")
+    passages: list[PassageRecord] = []
+    sentences: list[SentenceRecord] = []
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                if row["kind"] == "sentence":
+                    sentences.append(SentenceRecord(row["source"], row["start"], row["end"], row["text"]))
+                else:
+                    passages.append(
+                        PassageRecord(
+                            row["source"], row["start"], row["end"], row["text"], row["section"],
+                            tuple(row["sentences"]), row.get("page"),
+                        )
+                    )
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"{path.name} has a damaged record ({exc!r})") from None
+    if any(i >= len(sentences) or i < 0 for p in passages for i in p.sentences):
+        raise IndexCorruptError(f"{path.name} refers to sentences it does not hold")
+    return tuple(passages), tuple(sentences)
+
+
+def read_documents(build: Path) -> dict[str, Document]:
+    """The extracted text of every document of a build, by source."""
+    path = build / "documents.jsonl"
+    if not path.is_file():
+        raise IndexCorruptError(f"{path.name} is missing")
+    documents: dict[str, Document] = {}
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                headings = row["headings"]
+                documents[row["source"]] = Document(
+                    row["source"], row["text"], row["sha256"], row["format"],
+                    None if headings is None else tuple(Heading(*h) for h in headings),
+                    tuple(row["pages"]),
+                )
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"{path.name} has a damaged record ({exc!r})") from None
+    return documents
+
+
+# ---------------------------------------------------------------------------------------------
+# What a rebuild reuses from the live build
+
+
+def read_extraction_cache(index_dir: Path) -> dict[str, Document]:
+    """The live build's extracted documents by content hash (so a file moved or renamed is not
+    extracted again either); empty when there is none or it is unusable."""
+    build = live_build_dir(index_dir)
+    if build is None:
+        return {}
+    try:
+        return {d.sha256: d for d in read_documents(build).values()}
+    except (OSError, IndexCorruptError) as exc:
+        log.info("no reusable extracted text in %s (%s)", index_dir, exc)
+        return {}
+
+
+def read_skipped_cache(index_dir: Path) -> dict[str, str]:
+    """Why the live build skipped each file it could not read, by content hash."""
+    build = live_build_dir(index_dir)
+    if build is None:
+        return {}
+    try:
+        skipped = read_manifest(build).get("skipped", {})
+        return {e["sha256"]: e["reason"] for e in skipped.values()}
+    except (OSError, IndexCorruptError, AttributeError, KeyError, TypeError):
+        return {}
+
+
+def read_vector_cache(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+    """Vectors of the live build, keyed by text_key; empty when there is none or it is unusable."""
+    build = live_build_dir(index_dir)
+    if build is None:
+        return {}
+    path = build / "embeddings.npz"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["model"]) != model:
+                return {}
+            return dict(zip(data["keys"].tolist(), data["vectors"]))
+    except (OSError, KeyError, ValueError) as exc:
+        log.info("no reusable embeddings in %s (%s)", path, exc)
+        return {}
+
+
+def read_token_cache(index_dir: Path, model: str) -> dict[str, TokenVectors]:
+    """Token vectors of the live build's sentences and headings, keyed by text_key; empty when
+    unusable."""
+    build = live_build_dir(index_dir)
+    if build is None:
+        return {}
+    try:  # only what the token rows need: the records and token files, not the FAISS indexes
+        manifest = read_manifest(build)
+        if manifest.get("format") != FORMAT or not manifest.get("token_vectors") or manifest.get("model") != model:
+            return {}
+        passages, sentences = read_records(build / "passages.jsonl")
+        tokens = read_tokens(build, len(sentences))
+    except (OSError, IndexCorruptError) as exc:
+        log.info("no reusable token vectors in %s (%s)", index_dir, exc)
+        return {}
+    texts = {row: sentence.text for row, sentence in enumerate(sentences)}
+    sections = sentence_sections(passages, len(sentences))
+    for row, heading_row in enumerate(tokens.headings.tolist()):
+        if heading_row >= 0:
+            texts[heading_row] = own_heading(sections[row])
+    cache = {}
+    for row, text in texts.items():  # slices of the memory-mapped file, read when stacked
+        start, end = int(tokens.offsets[row]), int(tokens.offsets[row + 1])
+        cache[text_key(model, text)] = TokenVectors(tokens.ids[start:end], tokens.vectors[start:end])
+    return cache
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_build(
+    index_dir: Path,
+    manifest: dict[str, Any],
+    documents: Sequence[Document],
+    passages: Sequence[PassageRecord],
+    sentences: Sequence[SentenceRecord],
+    vectors: np.ndarray,
+    keys: Sequence[str],
+    model: str,
+    tokens: SentenceTokens | None,
+) -> str:
+    """Write a build under a temporary name, make it live atomically, and remove old builds;
+    returns its name. `vectors` holds the passages' rows, then the sentences'; `keys` their
+    text_keys, for the next build to reuse."""
+    builds = index_dir / BUILDS
+    tmp, build_id = _new_build_dir(builds)
+    _write_documents(tmp / "documents.jsonl", documents)
+    _write_records(tmp / "passages.jsonl", passages, sentences)
+    _write_vectors(tmp, vectors, len(passages), manifest["dimension"])
+    _write_vector_cache(tmp / "embeddings.npz", vectors, keys, model, manifest["dimension"])
+    if tokens is not None:
+        for name, array in zip(TOKEN_FILES, (tokens.offsets, tokens.ids, tokens.vectors, tokens.headings)):
+            np.save(tmp / name, array, allow_pickle=False)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
+    previous = current_build(index_dir)
+    _publish(index_dir, tmp, build_id)
+    _remove_old_builds(builds, keep={build_id, previous})
+    return build_id
+
+
+def _new_build_dir(builds: Path) -> tuple[Path, str]:
+    """An empty temporary folder for a new build, after clearing what crashed builds left."""
+    builds.mkdir(parents=True, exist_ok=True)
+    for debris in builds.glob("tmp-*"):  # left by a build that crashed; we hold the lock
+        shutil.rmtree(debris, ignore_errors=True)
+    build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    tmp = builds / f"tmp-{build_id}"
+    tmp.mkdir()
+    return tmp, build_id
+
+
+def _write_documents(path: Path, documents: Sequence[Document]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for d in documents:
+            headings = None if d.headings is None else [[h.start, h.end, h.level] for h in d.headings]
+            row = {"source": d.source, "sha256": d.sha256, "format": d.format, "pages": list(d.pages),
+                   "headings": headings, "text": d.text}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _write_records(path: Path, passages: Sequence[PassageRecord], sentences: Sequence[SentenceRecord]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for s in sentences:
+            handle.write(json.dumps({"kind": "sentence", **asdict(s)}, ensure_ascii=False) + "\n")
+        for p in passages:
+            handle.write(json.dumps({"kind": "passage", **asdict(p)}, ensure_ascii=False) + "\n")
+
+
+def _write_vectors(folder: Path, vectors: np.ndarray, passages: int, dimension: int) -> None:
+    import faiss
+
+    faiss.write_index(_flat_index(vectors[:passages], dimension), str(folder / "passages.faiss"))
+    faiss.write_index(_flat_index(vectors[passages:], dimension), str(folder / "sentences.faiss"))
+
+
+def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    import faiss
+
+    index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def _write_vector_cache(path: Path, vectors: np.ndarray, keys: Sequence[str], model: str, dimension: int) -> None:
+    unique = dict(zip(keys, range(len(keys))))
+    np.savez(
+        path,
+        model=np.array(model),
+        keys=np.array(list(unique), dtype="U64"),
+        vectors=vectors[list(unique.values())] if unique else np.zeros((0, dimension), np.float32),
+    )
+
+
+def _publish(index_dir: Path, tmp: Path, build_id: str) -> None:
+    """Flush the build to disk, give it its final name and point CURRENT at it, atomically."""
+    for path in tmp.iterdir():
+        _fsync(path)
+    os.rename(tmp, index_dir / BUILDS / build_id)
+    pointer = index_dir / f"{CURRENT}.tmp"
+    pointer.write_text(build_id + "\n", "utf-8")
+    _fsync(pointer)
+    os.replace(pointer, index_dir / CURRENT)
+    log.info("index build %s is live", build_id)
+
+
+def _remove_old_builds(builds: Path, keep: set[str | None]) -> None:
+    """Every finished build but those in `keep` (a reader may still be loading the previous one)."""
+    for old in builds.iterdir():
+        if old.name not in keep and not old.name.startswith("tmp-"):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
