@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import MISSING_TYPE_PENALTY
+from tilqa.answer import CONFIDENCE_WEIGHTS, MISSING_TYPE_PENALTY
 from tilqa.evaluation import load_questions
 
 from common import answer_passages
@@ -33,8 +33,7 @@ from common import answer_passages
 
 def features(assistant: tilqa.Assistant, question: str) -> tuple[float, float, bool]:
     """The confidence features of the answer `assistant.ask` would give."""
-    question, loaded, vector, tokens, hits = answer_passages(assistant, question)
-    extraction = loaded.extractor.extract(question, vector, hits, tokens)
+    extraction = answer_passages(assistant, question).extraction
     return extraction.similarity, extraction.coverage, extraction.typed
 
 
@@ -70,7 +69,8 @@ def main() -> None:
 
     w = fit(x, y)
     scoring = assistant.settings.sentence_scoring
-    in_use = assistant._ensure_loaded().extractor.confidence_weights  # what answers are judged with
+    # What answers are judged with: the weights of the scoring in use ("dense" shares hybrid's).
+    in_use = CONFIDENCE_WEIGHTS["tokens" if scoring == "tokens" else "hybrid"]
     print(f"sentence scoring {scoring!r}")
     print(f"fitted: bias={w[0]:.2f} similarity={w[1]:.2f} coverage={w[2]:.2f}")
     print(f"in use: {in_use}")

@@ -69,14 +69,11 @@ def print_reports(reports: dict, width: int) -> None:
 
 
 def answer_passages(assistant, question: str):
-    """What `Assistant.ask` extracts the answer from: the question as it cleans it, the loaded
-    index, the question's vector and tokens, and the top `answer_passages` passages."""
-    from tilqa.question import clean_question
-
-    question, _ = clean_question(question, assistant.settings.max_question_chars)
-    loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
-    vector, tokens = assistant.encode_question(question)
-    return question, loaded, vector, tokens, loaded.retriever.search(question, vector, assistant.settings.answer_passages)
+    """What `Assistant.ask` extracts the answer from, as `Assistant.explain` reports it: the
+    question as cleaned, its vector, the top `answer_passages` passages (`hits`), their candidate
+    sentences scored, the answer extracted (`extraction`, None when nothing was retrieved) and
+    the index."""
+    return assistant.explain(question)
 
 
 def candidate_answers(assistant, question: str):
@@ -86,9 +83,7 @@ def candidate_answers(assistant, question: str):
     lacking the kind of fact asked for."""
     import numpy as np
 
-    question, loaded, vector, tokens, hits = answer_passages(assistant, question)
-    candidates = loaded.extractor.candidates(question, vector, hits, tokens)
-    sentences = loaded.data.sentences
-    texts = [" ".join(sentences[r].text for r in loaded.extractor._complete(c.sentence, c.hit)) for c in candidates]
+    explanation = answer_passages(assistant, question)
+    candidates = list(explanation.candidates)
     offsets = np.array([c.score - c.relevance - c.penalty for c in candidates])
-    return vector, candidates, texts, offsets
+    return explanation.vector, candidates, list(explanation.answers), offsets

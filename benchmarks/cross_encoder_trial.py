@@ -112,7 +112,7 @@ def main() -> None:
     reranker = CrossEncoder(str(args.out), device="cpu")
 
     assistant = tilqa.Assistant()
-    sentences = assistant._ensure_loaded().data.sentences  # a benchmark may look inside the loaded index
+    sentences = assistant.index.sentences
     rows = []
     for q in (q for q in load_questions(args.eval) if q.answerable):
         _, candidates, texts, _ = candidate_answers(assistant, q.question)

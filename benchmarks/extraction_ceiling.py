@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
+from tilqa.answer import SENTENCE_WEIGHTS, TOKEN_SENTENCE_WEIGHTS
 from tilqa.evaluation import keywords_match, load_questions
+from tilqa.index import sentence_sections
 from tilqa.lexical import LexicalIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,8 +46,11 @@ def main() -> None:
     args = parser.parse_args()
     questions = [q for q in load_questions(args.file) if q.answerable]
     assistant = tilqa.Assistant()
-    loaded = assistant._ensure_loaded()  # a benchmark may look inside the loaded index
-    data = loaded.data
+    # The weights answers are scored with; the "dense" baseline weighs one feature, not these.
+    in_use = {"tokens": TOKEN_SENTENCE_WEIGHTS, "hybrid": SENTENCE_WEIGHTS}.get(assistant.settings.sentence_scoring)
+    if in_use is None:
+        parser.error("measures sentence scoring 'tokens' or 'hybrid' (TILQA_SENTENCE_SCORING)")
+    data = assistant.index
     sentences = data.sentences
 
     previous: dict[int, int] = {}
@@ -58,7 +63,7 @@ def main() -> None:
         show_progress=False,
     )
     sentence_bm25 = LexicalIndex([s.text for s in sentences])
-    heading_bm25 = LexicalIndex(loaded.extractor.sections)
+    heading_bm25 = LexicalIndex(sentence_sections(data.passages, len(sentences)))
 
     rows = []  # per question: (feature matrix, fixed offset, correct flags)
     for q in questions:
@@ -87,7 +92,7 @@ def main() -> None:
         return int(sum(correct[np.argmax(features @ weights + offset)] for features, offset, correct in rows))
 
     shipped = np.zeros(len(FEATURES))
-    shipped[:IN_USE] = [loaded.extractor.weights[k] for k in FEATURES[:IN_USE]]  # the weights answers use
+    shipped[:IN_USE] = [in_use[k] for k in FEATURES[:IN_USE]]
     rng = np.random.default_rng(0)
 
     def best(n_features: int) -> tuple[int, np.ndarray]:

@@ -146,9 +146,9 @@ def main() -> None:
 
 def _unthresholded(assistant, question: str) -> str:
     """The sentence(s) a declined answer would have given."""
-    question, loaded, vector, tokens, hits = answer_passages(assistant, question)
-    extraction = loaded.extractor.extract(question, vector, hits, tokens)
-    return " ".join(loaded.data.sentences[r].text for r in extraction.sentences) if extraction else ""
+    explanation = answer_passages(assistant, question)
+    extraction = explanation.extraction
+    return " ".join(explanation.index.sentences[r].text for r in extraction.sentences) if extraction else ""
 
 
 def sweep(assistant, answerable: list[dict], normalize) -> None:

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace, questions: list[str], tmp: Path) -> int:
     print(f"corpus {args.corpus} ({report.files} files), "
           f"{report.passages} passages, {report.sentences} sentences; {os.cpu_count()} CPUs; "
           f"{args.repeat} run(s) of each cold measurement")
-    build = assistant._ensure_loaded().data.build_id  # a benchmark may look inside the loaded index
+    build = assistant.index.build_id
     files = sorted((assistant.settings.index_dir / BUILDS / build).iterdir())
     print("index build on disk: " + ", ".join(f"{f.name} {f.stat().st_size / 1024:.0f} KiB" for f in files)
           + f"; total {sum(f.stat().st_size for f in files) / 1024:.0f} KiB")

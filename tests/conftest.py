@@ -1,16 +1,54 @@
-"""Shared fixtures: the real corpus, the real bundled model, real FAISS indexes in tmp dirs."""
+"""Shared fixtures, and the guard that keeps the fast tier off the real model (tests/README.md).
+
+Real-model fixtures: the shipped corpus with the real bundled model, its index built once per
+session in a temporary folder, and the web chat served on it. Plumbing fixture: the same corpus
+with `helpers.HashEncoder`. Helpers that are not fixtures live in `helpers.py`.
+"""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 import tilqa
+import tilqa.embedding
+
+from helpers import HashEncoder, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+
+# Fixtures that load the real model: a test using one must be marked `model`.
+MODEL_FIXTURES = {"assistant", "server_url"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid for item in items
+        if item.get_closest_marker("model") is None and MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            f"these tests use a real-model fixture ({', '.join(sorted(MODEL_FIXTURES))}) "
+            f"but are not marked @pytest.mark.model: {', '.join(unmarked)}"
+        )
+
+
+@pytest.fixture(autouse=True)
+def fast_tier_loads_no_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test not marked `model` fails if it loads the embedding model (it belongs in the real-model
+    tier, or should embed with HashEncoder)."""
+    if request.node.get_closest_marker("model") is not None:
+        return
+
+    def refuse(name: str):
+        raise AssertionError(
+            f"{request.node.nodeid} loads the embedding model {name!r}: "
+            "mark it @pytest.mark.model, or give its Assistant embedder=HashEncoder()"
+        )
+
+    monkeypatch.setattr(tilqa.embedding, "load_model", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -20,45 +58,21 @@ def corpus_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> tilqa.Assistant:
-    """An assistant on the shipped corpus with its own index, built once for the session."""
+    """An assistant on the shipped corpus with the real model and its own index, built once."""
     assistant = tilqa.Assistant(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("index"))
     assistant.build()
     return assistant
 
 
-def free_port() -> int:
-    """A loopback port that nothing listens on now (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
-    """Write a small corpus: {relative path: text or raw bytes}."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return folder
-
-
-SMALL_CORPUS = {
-    "trials.txt": (
-        "Clinical Trials\n"
-        "The Phase 2 study enrolled patients with advanced melanoma. It reported durable responses.\n"
-        "\n"
-        "Manufacturing\n"
-        "Cells are expanded in a closed system over three weeks. The product is then frozen.\n"
-    ),
-    "notes/partners.md": (
-        "# Partners\n\n"
-        "The company licensed a gene-editing technology from Cellectis. The license covers PD-1 knockouts.\n"
-    ),
-}
+@pytest.fixture(scope="session")
+def hash_assistant(tmp_path_factory: pytest.TempPathFactory) -> tilqa.Assistant:
+    """An assistant on the shipped corpus embedding with HashEncoder, built once: for tests of
+    what happens around an answer (bad questions, clamps), not of the answer itself."""
+    assistant = tilqa.Assistant(
+        corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("hash-index"), embedder=HashEncoder()
+    )
+    assistant.build()
+    return assistant
 
 
 @pytest.fixture(scope="session")

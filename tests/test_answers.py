@@ -9,19 +9,21 @@ import tilqa
 from tilqa.answer import typicality
 from tilqa.evaluation import evaluate, load_questions
 
-from conftest import SMALL_CORPUS, write_corpus
+from helpers import SMALL_CORPUS, document_text, write_corpus
+
+pytestmark = pytest.mark.model
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_ask_returns_cited_verbatim_answer(assistant: tilqa.Assistant, corpus_dir: Path) -> None:
+def test_ask_returns_cited_verbatim_answer(assistant: tilqa.Assistant) -> None:
     answer = assistant.ask("Which IL-2 product did Iovance acquire?")
     assert answer.found and "Proleukin" in answer.answer
     assert 0.0 <= answer.confidence <= 1.0
     first = answer.citations[0]
     assert first.text[first.answer_start : first.answer_end] == answer.answer
     for c in answer.citations:
-        assert (corpus_dir / c.source).read_text("utf-8")[c.start : c.end] == c.text
+        assert document_text(assistant, c.source)[c.start : c.end] == c.text
     assert "Licensing and Acquisition" in first.section
 
 
@@ -161,12 +163,10 @@ def test_the_sentence_holding_the_kind_of_answer_asked_for_ranks_first(
 ) -> None:
     """A "how long" question wants a duration, a "what is X?" one a sentence saying what X is."""
     corpus = write_corpus(tmp_path / "corpus", {"notes.txt": text})
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
-    loaded = assistant._ensure_loaded()
-    vector, tokens = assistant.encode_question(question)
-    ranked = loaded.extractor.candidates(question, vector, loaded.retriever.search(question, vector, 5), tokens)
-    holding = [c for c in ranked if wanted in loaded.data.sentences[c.sentence].text]
-    other = [c for c in ranked if wanted not in loaded.data.sentences[c.sentence].text]
+    explanation = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").explain(question)
+    ranked, sentences = explanation.candidates, explanation.index.sentences
+    holding = [c for c in ranked if wanted in sentences[c.sentence].text]
+    other = [c for c in ranked if wanted not in sentences[c.sentence].text]
     # Without the check the other sentence would win (by a hair) ...
     assert other[0].score + other[0].penalty > holding[0].score
     # ... and the one holding what is asked for ranks first.
@@ -175,7 +175,7 @@ def test_the_sentence_holding_the_kind_of_answer_asked_for_ranks_first(
 
 def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", {**SMALL_CORPUS, "single.txt": "The company is based in California.\n"})
-    data = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")._ensure_loaded().data
+    data = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").index
     values = typicality(data)
     for row, sentence in enumerate(data.sentences):
         others = [

@@ -1,7 +1,10 @@
 from pathlib import Path
 
+from tilqa import Settings
 from tilqa.chunking import SECTION_SEPARATOR, chunk_document, heading_text, paragraphs
 from tilqa.corpus import Document, load_corpus
+
+from helpers import document_text
 
 
 def doc(text: str, source: str = "d.txt") -> Document:
@@ -13,7 +16,7 @@ def test_every_passage_and_sentence_round_trips_on_the_real_corpus(corpus_dir: P
     for document in documents:
         passages = chunk_document(document)
         assert len(passages) > 20
-        on_disk = (corpus_dir / document.source).read_text("utf-8")
+        on_disk = document_text(Settings.load(environ={}, corpus_dir=corpus_dir), document.source)
         for p in passages:
             assert on_disk[p.start : p.end] == p.text
             for s in p.sentences:

@@ -1,13 +1,16 @@
-"""The command line, run in process: exit codes and output."""
+"""The command line, run in process: exit codes and output. Plumbing runs with HashEncoder;
+`tilqa eval`, which measures answers, with the real model."""
 
 import json
 from pathlib import Path
 
 import pytest
 
+import tilqa
+import tilqa.cli
 from tilqa.cli import run
 
-from conftest import SMALL_CORPUS, write_corpus
+from helpers import SMALL_CORPUS, HashEncoder, write_corpus
 
 
 @pytest.fixture()
@@ -16,7 +19,14 @@ def folders(tmp_path: Path) -> list[str]:
     return ["--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index")]
 
 
-def test_build_then_nothing_to_do(folders: list[str], capsys) -> None:
+@pytest.fixture()
+def hash_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's assistants embed with HashEncoder."""
+    encoder = HashEncoder()
+    monkeypatch.setattr(tilqa.cli, "Assistant", lambda settings: tilqa.Assistant(settings=settings, embedder=encoder))
+
+
+def test_build_then_nothing_to_do(folders: list[str], hash_cli, capsys) -> None:
     assert run(["build", *folders]) == 0
     assert "built index: 2 files, 3 passages" in capsys.readouterr().out
     assert run(["build", *folders, "--json"]) == 0
@@ -24,14 +34,14 @@ def test_build_then_nothing_to_do(folders: list[str], capsys) -> None:
     assert report["rebuilt"] is False and report["embedded"] == 0
 
 
-def test_ask_prints_answer_and_numbered_citations(folders: list[str], capsys) -> None:
+def test_ask_prints_answer_and_numbered_citations(folders: list[str], hash_cli, capsys) -> None:
     assert run(["ask", "Who licensed the gene-editing technology?", *folders]) == 0
     out = capsys.readouterr().out
     assert "Cellectis" in out.splitlines()[0]
-    assert "[1] notes/partners.md:" in out and "Partners" in out
+    assert "[1] notes/partners.md  chars " in out and "Partners" in out
 
 
-def test_ask_json_is_answer_to_dict(folders: list[str], capsys) -> None:
+def test_ask_json_is_answer_to_dict(folders: list[str], hash_cli, capsys) -> None:
     assert run(["ask", "Who licensed the gene-editing technology?", "--top-k", "2", "--json", *folders]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"question", "answer", "found", "confidence", "citations", "notes"}
@@ -57,6 +67,7 @@ def test_bad_arguments_exit_with_usage(argv: list[str], capsys) -> None:
     assert "usage: tilqa" in capsys.readouterr().err
 
 
+@pytest.mark.model
 def test_eval_prints_the_measures(folders: list[str], tmp_path: Path, capsys) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(

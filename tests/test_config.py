@@ -1,3 +1,4 @@
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -6,6 +7,30 @@ import pytest
 
 from tilqa import Settings, SettingsError
 
+# For every setting: a valid environment value other than the default, and what it reads as.
+ENVIRONMENT = {
+    "corpus_dir": ("~/tilqa-test-corpus", Path.home() / "tilqa-test-corpus"),
+    "index_dir": ("/tmp/tilqa-test-index", Path("/tmp/tilqa-test-index")),
+    "model": ("some-org/some-model", "some-org/some-model"),
+    "passage_sentences": ("5", 5),
+    "passage_overlap": ("2", 2),
+    "batch_size": ("7", 7),
+    "retrieval": ("bm25", "bm25"),
+    "fusion": ("rrf", "rrf"),
+    "candidates": ("11", 11),
+    "rrf_k": ("13", 13),
+    "dense_weight": ("0.25", 0.25),
+    "top_k": ("4", 4),
+    "max_top_k": ("9", 9),
+    "answer_passages": ("6", 6),
+    "sentence_scoring": ("hybrid", "hybrid"),
+    "min_confidence": ("0.45", 0.45),
+    "max_question_chars": ("500", 500),
+    "auth": ("ann:s3cret", "ann:s3cret"),
+    "max_upload_mb": ("2.5", 2.5),
+    "uploads": ("off", "off"),
+}
+
 
 def test_environment_then_arguments_override_defaults(tmp_path: Path) -> None:
     env = {"TILQA_CORPUS_DIR": str(tmp_path / "c"), "TILQA_TOP_K": "5", "TILQA_MIN_CONFIDENCE": "0.6"}
@@ -13,6 +38,16 @@ def test_environment_then_arguments_override_defaults(tmp_path: Path) -> None:
     assert settings.corpus_dir == tmp_path / "c"
     assert settings.top_k == 7 and settings.min_confidence == 0.6
     assert Settings.load({}).model == "all-MiniLM-L6-v2"
+
+
+def test_every_setting_is_read_from_its_environment_variable() -> None:
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    assert set(ENVIRONMENT) == fields, "give each new setting a value in ENVIRONMENT"
+    defaults = Settings.load(environ={})
+    settings = Settings.load(environ={f"TILQA_{name.upper()}": raw for name, (raw, _) in ENVIRONMENT.items()})
+    for name, (_, expected) in ENVIRONMENT.items():
+        assert getattr(defaults, name) != expected, f"{name}: pick a value other than the default"
+        assert getattr(settings, name) == expected, name
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,15 @@ import pytest
 from tilqa import CorpusError
 from tilqa.corpus import load_corpus
 
-from conftest import write_corpus
+from helpers import write_corpus
 
 
 def test_reads_txt_and_md_recursively_sorted_with_posix_sources(tmp_path: Path) -> None:
-    write_corpus(tmp_path, {"b.txt": "Bee.", "a/z.md": "Zed.", "a/skip.pdf": "x", ".hidden/h.txt": "H."})
+    write_corpus(tmp_path, {"b.txt": "Bee.", "a/z.md": "Zed.", "a/skip.csv": "x", ".hidden/h.txt": "H."})
     documents, skipped = load_corpus(tmp_path)
     assert [d.source for d in documents] == ["a/z.md", "b.txt"]
-    assert skipped == []
+    # A file of another type is skipped and said so; hidden files are not corpus files at all.
+    assert [(s.source, "unsupported file type .csv" in s.reason) for s in skipped] == [("a/skip.csv", True)]
 
 
 def test_unreadable_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, caplog) -> None:
@@ -43,7 +44,7 @@ def test_keeps_unicode_and_gives_read_text_offsets_for_crlf(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "files, message",
-    [(None, "does not exist"), ({}, "no readable"), ({"x.txt": b"\x00\x01"}, "1 unreadable file")],
+    [(None, "does not exist"), ({}, "no readable"), ({"x.txt": b"\x00\x01"}, r"\(1 file\(s\) skipped\)")],
 )
 def test_missing_or_unusable_corpus_is_a_clear_error(tmp_path: Path, files, message: str) -> None:
     folder = tmp_path / "corpus"

@@ -1,5 +1,7 @@
-"""Index build, load, manifest staleness, incremental rebuilds, damage and locking."""
+"""Index build, load, manifest staleness, incremental rebuilds, damage and locking: plumbing,
+embedded with HashEncoder (the real model's vectors are checked in test_embedding.py)."""
 
+import dataclasses
 import json
 import threading
 from pathlib import Path
@@ -10,20 +12,27 @@ import pytest
 
 import tilqa
 from tilqa import IndexCorruptError, IndexLockedError, Settings
-from tilqa.embedding import Embedder
 from tilqa.index import BUILDS, build_lock, current_build, load_index, refresh_index
 
-from conftest import SMALL_CORPUS, write_corpus
+from helpers import SMALL_CORPUS, HashEncoder, document_text, write_corpus
+
+ENCODER = HashEncoder()
 
 
 @pytest.fixture()
 def small(tmp_path: Path) -> Settings:
     write_corpus(tmp_path / "corpus", SMALL_CORPUS)
-    return Settings.load(environ={}, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    return Settings.load(
+        environ={}, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", model=ENCODER.model_name
+    )
 
 
 def build(settings: Settings, **kwargs) -> tilqa.BuildReport:
-    return refresh_index(settings, Embedder(settings.model), **kwargs)
+    return refresh_index(settings, ENCODER, **kwargs)
+
+
+def assistant_for(settings: Settings) -> tilqa.Assistant:
+    return tilqa.Assistant(settings=settings, embedder=ENCODER)
 
 
 def live(settings: Settings) -> Path:
@@ -35,7 +44,7 @@ def test_build_writes_a_loadable_index_with_a_manifest(small: Settings) -> None:
     assert report.rebuilt and report.files == 2 and report.passages == 3
     data = load_index(small.index_dir)
     manifest = data.manifest
-    assert manifest["model"] == "all-MiniLM-L6-v2" and manifest["dimension"] == 384
+    assert manifest["model"] == ENCODER.model_name and manifest["dimension"] == ENCODER.dimension
     assert manifest["chunking"] == {"passage_sentences": 3, "passage_overlap": 1}
     assert manifest["tilqa_version"] == tilqa.__version__
     assert set(manifest["files"]) == {"trials.txt", "notes/partners.md"}
@@ -46,13 +55,15 @@ def test_build_writes_a_loadable_index_with_a_manifest(small: Settings) -> None:
     # Token rows: the sentences', then one for each heading a sentence sits under.
     heading_rows = set(range(len(data.sentences), len(tokens.offsets) - 1))
     assert set(tokens.headings.tolist()) == heading_rows and len(heading_rows) == 3
-    for row, sentence in enumerate(data.sentences):  # special tokens dropped, the rest kept
+    for row, sentence in enumerate(data.sentences):  # each sentence's tokens, as the encoder gave them
         count = tokens.offsets[row + 1] - tokens.offsets[row]
         assert 0 < count <= len(sentence.text.split()) * 4
+        _, (expected,) = ENCODER.encode_with_tokens([sentence.text])
+        assert tokens.ids[tokens.offsets[row] : tokens.offsets[row + 1]].tolist() == expected.ids.tolist()
     assert len(tokens.ids) == len(tokens.vectors) == tokens.offsets[-1]
-    assert tokens.vectors.dtype == "float16" and tokens.vectors.shape[1] == 384
+    assert tokens.vectors.dtype == "float16" and tokens.vectors.shape[1] == ENCODER.dimension
     for p in data.passages:
-        assert (small.corpus_dir / p.source).read_text("utf-8")[p.start : p.end] == p.text
+        assert document_text(small, p.source)[p.start : p.end] == p.text
 
 
 def test_nothing_changed_means_nothing_rebuilt(small: Settings) -> None:
@@ -64,14 +75,15 @@ def test_nothing_changed_means_nothing_rebuilt(small: Settings) -> None:
 
 
 def test_assistant_build_keeps_its_loaded_index_unless_the_build_changed(small: Settings) -> None:
-    assistant = tilqa.Assistant(settings=small)
+    assistant = assistant_for(small)
     assistant.build()
-    loaded = assistant._loaded
+    data = assistant.index
     assert not assistant.build().rebuilt
-    assert assistant._loaded is loaded  # nothing changed: nothing reloaded
+    assert assistant.index is data  # nothing changed: nothing reloaded
     (small.corpus_dir / "new.txt").write_text("A brand new finding about cytokines.", "utf-8")
     assert assistant.build().rebuilt
-    assert assistant._loaded is not loaded
+    assert assistant.index is not data
+    assert assistant.index.build_id == current_build(small.index_dir) != data.build_id
     assert "cytokines" in assistant.ask("What finding about cytokines is new?").answer
 
 
@@ -116,8 +128,6 @@ def test_rebuild_embeds_only_changed_text(small: Settings) -> None:
 
 
 def test_switching_to_token_scoring_rebuilds_an_index_built_without_token_vectors(small: Settings) -> None:
-    import dataclasses
-
     build(dataclasses.replace(small, sentence_scoring="hybrid"))
     assert load_index(small.index_dir).tokens is None
     report = build(small)
@@ -127,8 +137,6 @@ def test_switching_to_token_scoring_rebuilds_an_index_built_without_token_vector
 
 def test_another_model_or_chunking_setting_rebuilds(small: Settings) -> None:
     build(small)
-    import dataclasses
-
     report = build(dataclasses.replace(small, passage_sentences=2))
     assert report.rebuilt and "chunking" in report.reason
 
@@ -167,7 +175,7 @@ def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> Non
         expected = "missing"
     with pytest.raises(IndexCorruptError, match=expected):
         load_index(small.index_dir)
-    assistant = tilqa.Assistant(settings=small)
+    assistant = assistant_for(small)
     answer = assistant.ask("Who licensed the gene-editing technology?")
     assert "Cellectis" in answer.citations[0].text
     load_index(small.index_dir)  # repaired on disk too

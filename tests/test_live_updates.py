@@ -1,6 +1,8 @@
 """A running assistant follows the corpus: rebuilt by another process, or watched, without
-restart, and every question asked meanwhile is answered."""
+restart, and every question asked meanwhile is answered. Plumbing: embedded with HashEncoder,
+and each question names words of exactly one passage."""
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -11,8 +13,9 @@ import tilqa
 from tilqa.assistant import RELOAD_CHECK_SECONDS
 from tilqa.watch import watch_corpus
 
-from conftest import SMALL_CORPUS, write_corpus
+from helpers import SMALL_CORPUS, HashEncoder, write_corpus
 
+TESTS = Path(__file__).resolve().parent
 NEW_FACT = "Findings\nThe zebra protocol doubled TIL persistence in mice. It used cytokine priming.\n"
 
 
@@ -29,10 +32,21 @@ def ask_until(assistant: tilqa.Assistant, question: str, predicate, timeout: flo
         time.sleep(0.2)
 
 
+# Another process building the index, as `tilqa build` does (Assistant.build, then the report's
+# summary), with the same encoder.
+BUILD_IN_ANOTHER_PROCESS = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import tilqa
+from helpers import HashEncoder
+print(tilqa.Assistant(corpus_dir=sys.argv[2], index_dir=sys.argv[3], embedder=HashEncoder()).build().summary())
+"""
+
+
 def test_rebuild_by_another_process_is_picked_up_without_restart(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
     index = tmp_path / "index"
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=index)
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=index, embedder=HashEncoder())
     question = "What did the zebra protocol do?"
     assert "new.txt" not in sources(assistant.ask(question, top_k=5))
 
@@ -48,6 +62,7 @@ def test_rebuild_by_another_process_is_picked_up_without_restart(tmp_path: Path)
                 answered += 1
             except BaseException as exc:  # any failure during the rebuild is the bug
                 failures.append(exc)
+            stop.wait(0.01)  # HashEncoder answers in milliseconds: leave the other process the CPU
 
     asker = threading.Thread(target=keep_asking)
     asker.start()
@@ -55,7 +70,7 @@ def test_rebuild_by_another_process_is_picked_up_without_restart(tmp_path: Path)
         (corpus / "new.txt").write_text(NEW_FACT, "utf-8")
         (corpus / "trials.txt").unlink()
         result = subprocess.run(
-            [sys.executable, "-m", "tilqa", "build", "--corpus", str(corpus), "--index", str(index)],
+            [sys.executable, "-c", BUILD_IN_ANOTHER_PROCESS, str(TESTS), str(corpus), str(index)],
             capture_output=True, text=True, timeout=300,
         )
         assert result.returncode == 0, result.stderr
@@ -71,7 +86,7 @@ def test_rebuild_by_another_process_is_picked_up_without_restart(tmp_path: Path)
 
 def test_watched_corpus_is_rebuilt_and_served(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
     assistant.build()
     stop = threading.Event()
     watch_corpus(assistant, interval=0.2, stop=stop)
@@ -84,12 +99,10 @@ def test_watched_corpus_is_rebuilt_and_served(tmp_path: Path) -> None:
 
 
 def test_an_index_built_with_other_settings_is_not_answered_from(tmp_path: Path) -> None:
-    import dataclasses
-
     from tilqa.index import load_index, refresh_index
 
     corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
     assistant.ask("Who licensed the gene-editing technology?")
     other = dataclasses.replace(assistant.settings, passage_sentences=1, passage_overlap=0)
     refresh_index(other, assistant.embedder)  # as another process with other settings would

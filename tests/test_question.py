@@ -1,4 +1,6 @@
-"""Bad input: every kind gets a specific message or a documented clamp, and nothing breaks."""
+"""Bad input: every kind gets a specific message or a documented clamp, and nothing breaks.
+What happens around an answer is checked with HashEncoder; the answers themselves with the real
+model."""
 
 from pathlib import Path
 
@@ -8,26 +10,27 @@ import tilqa
 from tilqa import CorpusError, QuestionError
 from tilqa.question import clean_question, restore_apostrophes
 
-from conftest import write_corpus
+from helpers import HashEncoder, write_corpus
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "\x00\x01\x02"])
-def test_empty_question_is_refused_with_a_clear_message(assistant: tilqa.Assistant, question: str) -> None:
+def test_empty_question_is_refused_with_a_clear_message(hash_assistant: tilqa.Assistant, question: str) -> None:
     with pytest.raises(QuestionError, match="the question is empty"):
-        assistant.ask(question)
+        hash_assistant.ask(question)
 
 
-def test_non_text_question_is_refused(assistant: tilqa.Assistant) -> None:
+def test_non_text_question_is_refused(hash_assistant: tilqa.Assistant) -> None:
     with pytest.raises(QuestionError, match="must be text"):
-        assistant.ask(42)  # type: ignore[arg-type]
+        hash_assistant.ask(42)  # type: ignore[arg-type]
 
 
-def test_huge_question_is_cut_with_a_note(assistant: tilqa.Assistant) -> None:
-    answer = assistant.ask("Which IL-2 product did Iovance acquire? " + "word " * 20_000)
-    assert len(answer.question) <= assistant.settings.max_question_chars
+def test_huge_question_is_cut_with_a_note(hash_assistant: tilqa.Assistant) -> None:
+    answer = hash_assistant.ask("Which IL-2 product did Iovance acquire? " + "word " * 20_000)
+    assert len(answer.question) <= hash_assistant.settings.max_question_chars
     assert any("only its first" in n for n in answer.notes)
 
 
+@pytest.mark.model
 def test_control_characters_are_removed_and_noted(assistant: tilqa.Assistant) -> None:
     answer = assistant.ask("Which IL-2\x00 product did\x07 Iovance acquire?")
     assert "\x00" not in answer.question and "Proleukin" in answer.answer
@@ -38,21 +41,21 @@ def test_control_characters_are_removed_and_noted(assistant: tilqa.Assistant) ->
     "question",
     ["Quel produit IL-2 Iovance a-t-il acquis ?", "イオバンスは何を買収しましたか", "🍌🍞❓", "<script>alert(1)</script>", "**bold** _x_ [a](http://x)"],
 )
-def test_odd_questions_get_an_answer_object_not_an_error(assistant: tilqa.Assistant, question: str) -> None:
-    answer = assistant.ask(question)
+def test_odd_questions_get_an_answer_object_not_an_error(hash_assistant: tilqa.Assistant, question: str) -> None:
+    answer = hash_assistant.ask(question)
     assert isinstance(answer.found, bool) and len(answer.citations) == 3
     assert answer.question == question  # kept as text, nothing interpreted
 
 
 @pytest.mark.parametrize("top_k", [0, -3])
-def test_top_k_below_one_is_refused(assistant: tilqa.Assistant, top_k: int) -> None:
+def test_top_k_below_one_is_refused(hash_assistant: tilqa.Assistant, top_k: int) -> None:
     with pytest.raises(QuestionError, match="top_k must be at least 1"):
-        assistant.ask("What is TIL?", top_k=top_k)
+        hash_assistant.ask("What is TIL?", top_k=top_k)
 
 
-def test_huge_top_k_is_clamped_with_a_note(assistant: tilqa.Assistant) -> None:
-    answer = assistant.ask("What is TIL?", top_k=10**9)
-    assert len(answer.citations) == assistant.settings.max_top_k
+def test_huge_top_k_is_clamped_with_a_note(hash_assistant: tilqa.Assistant) -> None:
+    answer = hash_assistant.ask("What is TIL?", top_k=10**9)
+    assert len(answer.citations) == hash_assistant.settings.max_top_k
     assert any("top_k lowered" in n for n in answer.notes)
 
 
@@ -79,6 +82,7 @@ def test_apostrophes_of_contractions_are_restored(typed: str, restored: str) -> 
     assert restore_apostrophes(typed) == restored
 
 
+@pytest.mark.model
 def test_a_contraction_typed_without_apostrophe_is_answered_as_with_one(assistant: tilqa.Assistant) -> None:
     # Without the apostrophe the model cuts "doesnt" into the word pieces "doesn" + "##t", and this
     # question got another answer than its spelled-out twin.
@@ -89,7 +93,7 @@ def test_a_contraction_typed_without_apostrophe_is_answered_as_with_one(assistan
 
 @pytest.mark.parametrize(
     "files, message",
-    [(None, "does not exist"), ({}, "no readable"), ({"a.txt": b"\xff\xfe\x00bin", "b.md": b"\x81\x82"}, "2 unreadable")],
+    [(None, "does not exist"), ({}, "no readable"), ({"a.txt": b"\xff\xfe\x00bin", "b.md": b"\x81\x82"}, r"\(2 file\(s\) skipped\)")],
 )
 def test_unusable_corpus_gives_a_specific_error(tmp_path: Path, files, message: str) -> None:
     corpus = tmp_path / "corpus"
@@ -104,7 +108,7 @@ def test_binary_file_renamed_to_txt_is_skipped_and_the_rest_answers(tmp_path: Pa
         "photo.txt": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
         "facts.txt": "Lifileucel is a TIL therapy for advanced melanoma.",
     })
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
     report = assistant.build()
-    assert report.skipped == ("photo.txt",) and report.files == 1
+    assert [s.source for s in report.skipped] == ["photo.txt"] and report.files == 1
     assert assistant.ask("What is lifileucel?").citations[0].source == "facts.txt"

@@ -1,20 +1,31 @@
-"""The web chat's server and API, over real HTTP."""
+"""The web chat's server and API, over real HTTP, on the real model.
+
+Gradio is imported inside the tests: importing it takes seconds, which collecting the fast tier
+(`pytest -m "not model"`) should not pay.
+"""
+
+from __future__ import annotations
 
 import http.client
+from typing import TYPE_CHECKING
 
 import pytest
-from gradio_client import Client
-from gradio_client.exceptions import AuthenticationError
 
 from tilqa import SettingsError
 from tilqa.results import Answer, Citation
-from tilqa.web import EXAMPLES, parse_auth, render_answer
 
-from conftest import free_port
+from helpers import free_port
+
+if TYPE_CHECKING:
+    from gradio_client import Client
+
+pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def client(server_url: str) -> Client:
+    from gradio_client import Client
+
     return Client(server_url, verbose=False)
 
 
@@ -50,11 +61,15 @@ def test_oversized_request_is_refused_before_its_body_is_read(server_url: str) -
 
 def test_example_questions_are_answered_but_the_last_which_shows_abstention(assistant) -> None:
     """The page says the last example is one the corpus does not answer; the rest must answer."""
+    from tilqa.web import EXAMPLES
+
     answers = [assistant.ask(q) for q in EXAMPLES]
     assert [a.found for a in answers] == [True] * (len(EXAMPLES) - 1) + [False]
 
 
 def test_rendered_reply_escapes_corpus_and_highlights_the_answer() -> None:
+    from tilqa.web import render_answer
+
     text = "Intro <b>bold</b>. The answer is here."
     citation = Citation("a.txt", 0, len(text), text, "Sec <i>", 1.0, text.index("The"), len(text))
     html = render_answer(Answer("q", "The answer is here.", True, 0.9, [citation]))
@@ -65,6 +80,8 @@ def test_rendered_reply_escapes_corpus_and_highlights_the_answer() -> None:
 
 
 def test_auth_must_be_user_colon_password() -> None:
+    from tilqa.web import parse_auth
+
     assert parse_auth("ann:secret") == ("ann", "secret")
     assert parse_auth("") is None
     for bad in ("ann", ":pw", "ann:"):
@@ -73,6 +90,9 @@ def test_auth_must_be_user_colon_password() -> None:
 
 
 def test_login_is_required_when_auth_is_set(assistant) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
     from tilqa.web import launch
 
     port = free_port()

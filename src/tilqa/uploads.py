@@ -1,0 +1,201 @@
+"""Adding a file to the corpus from outside (the web chat's upload): a safe name, a size limit, and
+a check that tilqa can read it, all before the file enters the corpus.
+
+A file is first copied to a hidden temporary file inside the corpus folder (the corpus scan
+ignores hidden files), read there with `formats.extract`, and only then linked under its final
+name, which is never one that already exists. A refused file leaves the corpus as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .corpus import corpus_files
+from .errors import ExtractionError, UploadError
+from .formats import SUFFIXES, extract
+
+log = logging.getLogger(__name__)
+
+MEGABYTE = 1_000_000
+READABLE = ", ".join(sorted(SUFFIXES))
+# Longest name kept (without its suffix): well under the 255 bytes a file name may have.
+MAX_STEM_CHARS = 120
+# "report.pdf" taken → "report-2.pdf" … up to this number, then the upload is refused.
+MAX_NAME_TRIES = 1000
+TEMP_PREFIX = ".tilqa-upload-"
+
+_DISALLOWED = re.compile(r"[^\w\-. ]+")  # \w: letters and digits of any script, and "_"
+_SPACES = re.compile(r"\s+")
+
+
+def safe_name(name: str) -> str:
+    """The name a file is saved under: the last path component of `name` only, with control
+    characters removed, anything but letters, digits, `-`, `_`, `.` and space turned into `_`, and
+    leading dots and spaces dropped (so never hidden, never `..`). May be "" when nothing is left."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    name = _SPACES.sub(" ", _DISALLOWED.sub("_", name))
+    name = name.lstrip(". _").rstrip(". ")
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and len(stem) > MAX_STEM_CHARS:
+        name = f"{stem[:MAX_STEM_CHARS].rstrip('. ')}.{suffix}"
+    elif not dot and len(name) > MAX_STEM_CHARS:
+        name = name[:MAX_STEM_CHARS]
+    return name
+
+
+def size_text(size: float) -> str:
+    """Bytes in megabytes, as a person reads them: `61.2 MB`, `50 MB`, `0.3 MB`."""
+    return f"{size / MEGABYTE:.1f}".removesuffix(".0") + " MB"
+
+
+def add_file(corpus_dir: Path, name: str, data: Path, max_bytes: int) -> Path:
+    """Save the file `data`, uploaded as `name`, into the corpus folder, and return where it went.
+
+    The name is made safe (`safe_name`), and a name already taken gets a number: `report.pdf`,
+    then `report-2.pdf`, `report-3.pdf`… No existing file is ever overwritten. The file is read
+    (`formats.extract`) before it enters the corpus, so a file tilqa cannot read never does.
+
+    :param corpus_dir: the corpus folder; the file is saved at its top level.
+    :param name: the name the file was uploaded under (any directories in it are dropped).
+    :param data: the uploaded file's content, e.g. the web server's temporary copy.
+    :param max_bytes: the largest file accepted.
+    :raises UploadError: for a type tilqa does not read, a file larger than `max_bytes`, one that
+        cannot be read (damaged, encrypted, a scan without text, empty), one already in the corpus
+        with the same content, or a missing corpus folder; the corpus is then left as it was.
+    """
+    corpus_dir = Path(corpus_dir)
+    clean = safe_name(name)
+    shown = clean or "the file"
+    stem, dot, suffix = clean.rpartition(".")
+    suffix = f".{suffix}" if dot and stem else ""
+    if suffix.lower() not in SUFFIXES:
+        kind = f"{suffix} files" if suffix else "files without a type suffix"
+        raise UploadError(f"{shown}: tilqa cannot read {kind}; it reads {READABLE}")
+    try:
+        size = Path(data).stat().st_size
+    except OSError as exc:
+        raise UploadError(f"{shown} cannot be read ({exc.strerror or exc})") from exc
+    if size > max_bytes:
+        raise UploadError(f"{shown} is {size_text(size)}; the limit is {size_text(max_bytes)}")
+    if not corpus_dir.is_dir():
+        raise UploadError("the corpus folder is missing, so no file can be added")
+
+    temp = _copy_hidden(Path(data), corpus_dir, suffix.lower())
+    try:
+        try:
+            extract(temp)
+        except ExtractionError as exc:
+            raise UploadError(f"{shown} cannot be read: {exc}") from None
+        _refuse_duplicate(temp, corpus_dir, shown)
+        return _publish(temp, corpus_dir, clean)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _copy_hidden(data: Path, corpus_dir: Path, suffix: str) -> Path:
+    """A hidden copy of `data` in the corpus folder (created exclusively, so never shared)."""
+    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=corpus_dir)
+    temp = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out, Path(data).open("rb") as source:
+            shutil.copyfileobj(source, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise UploadError(f"the file could not be saved ({exc.strerror or exc})") from exc
+    return temp
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _refuse_duplicate(temp: Path, corpus_dir: Path, shown: str) -> None:
+    """:raises UploadError: when a corpus file has exactly this content (it would be cited twice)."""
+    size = temp.stat().st_size
+    same_size = []
+    for path in corpus_files(corpus_dir):
+        try:
+            if path.stat().st_size == size:
+                same_size.append(path)
+        except OSError:  # removed while listing
+            continue
+    if not same_size:
+        return
+    digest = _sha256(temp)
+    for path in same_size:
+        try:
+            if _sha256(path) == digest:
+                existing = path.relative_to(corpus_dir).as_posix()
+                raise UploadError(f"{shown} is already in the corpus, as {existing}")
+        except OSError:
+            continue
+
+
+def _publish(temp: Path, corpus_dir: Path, name: str) -> Path:
+    """Give `temp` its final name, the first of `name`, `name-2`, … that nothing has: a hard
+    link fails when the name exists, so two uploads at once never take the same one."""
+    base, suffix = os.path.splitext(name)
+    for number in range(1, MAX_NAME_TRIES + 1):
+        target = corpus_dir / (f"{base}{suffix}" if number == 1 else f"{base}-{number}{suffix}")
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: reserve the name, then replace it
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:
+                continue
+            os.replace(temp, target)
+        _readable_by_all(target)
+        log.info("added %s to the corpus", target.name)
+        return target
+    raise UploadError(f"{base}{suffix}: too many files with this name already; rename it first")
+
+
+def _readable_by_all(path: Path) -> None:
+    """mkstemp makes the file private (0600); a corpus file gets the usual 0644 (the corpus
+    folder's own permissions still decide who can reach it)."""
+    try:
+        os.chmod(path, 0o644)
+    except OSError as exc:
+        log.warning("could not make %s readable: %s", path.name, exc)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine: `localhost`, 127.0.0.0/8, ::1."""
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def uploads_allowed(mode: str, host: str, login: bool) -> bool:
+    """Whether the web chat takes uploads: never with `mode` "off"; with "auto", when it is served
+    on a loopback address (only this machine's users reach it) or behind a login.
+
+    :param mode: the `uploads` setting, "auto" or "off".
+    :param host: the address the server binds.
+    :param login: whether a login (`--auth`) is required.
+    """
+    if mode == "off":
+        return False
+    return is_loopback(host) or login
