@@ -20,6 +20,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .token_codec import TokenCodec
+
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
@@ -49,12 +51,29 @@ class QuestionTokens:
 @dataclass(frozen=True)
 class SentenceTokens:
     """Token vectors of every sentence, then of every heading, stacked: token row r (sentence r,
-    or a heading after the sentences) owns vectors offsets[r]:offsets[r + 1]."""
+    or a heading after the sentences) owns tokens offsets[r]:offsets[r + 1].
+
+    The vectors are stored either as float16 (`vectors`) or, in an index large enough to train a
+    codebook, as product-quantization codes (`codes`, decoded by `codec`): see token_codec.py.
+    """
 
     offsets: np.ndarray  # int64, one more than there are token rows
     ids: np.ndarray  # int32
-    vectors: np.ndarray  # float16, L2-normalised
+    vectors: np.ndarray | None  # float16, L2-normalised (None when stored as codes)
     headings: np.ndarray  # int32, per sentence: the token row of its heading, -1 for none
+    codes: np.ndarray | None = None  # uint8 (tokens, pieces)
+    codec: TokenCodec | None = None
+
+    def __len__(self) -> int:
+        """The number of tokens stored."""
+        return len(self.ids)
+
+    def unit_vectors(self, start: int, end: int) -> np.ndarray:
+        """Tokens start:end as float32 unit vectors (decoded when stored as codes)."""
+        if self.codes is not None and self.codec is not None:
+            return self.codec.decode(self.codes[start:end])
+        assert self.vectors is not None
+        return np.asarray(self.vectors[start:end], dtype=np.float32)
 
 
 class TokenScorer:
@@ -116,4 +135,4 @@ class TokenScorer:
         start, end = int(self.tokens.offsets[row]), int(self.tokens.offsets[row + 1])
         if end == start:
             return None
-        return (q @ np.asarray(self.tokens.vectors[start:end], dtype=np.float32).T).max(axis=1)
+        return (q @ self.tokens.unit_vectors(start, end).T).max(axis=1)

@@ -15,7 +15,7 @@ from .records import (
     passage_embedding_text,
     sentence_sections,
 )
-from .store import BUILDS, CURRENT, LOCK, TOKEN_FILES, build_lock, current_build, live_build_dir, load_index
+from .store import BUILDS, CURRENT, LOCK, TOKEN_CODES, TOKEN_FILES, TOKEN_VECTORS, build_lock, current_build, live_build_dir, load_index
 
 __all__ = [
     "BUILDS",
@@ -26,7 +26,9 @@ __all__ = [
     "LOCK",
     "PassageRecord",
     "SentenceRecord",
+    "TOKEN_CODES",
     "TOKEN_FILES",
+    "TOKEN_VECTORS",
     "build_lock",
     "chunk_corpus",
     "current_build",

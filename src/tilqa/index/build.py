@@ -18,6 +18,7 @@ from ..corpus import CorpusFile, Document, SkippedFile, read_document, require_d
 from ..progress import progress
 from ..embedding import Encoder, TokenVectors, text_key
 from ..errors import IndexCorruptError
+from ..token_codec import MIN_TRAINING_TOKENS, TokenCodec
 from ..token_scoring import SentenceTokens
 from .manifest import manifest_for, stale_reason
 from .records import BuildReport, PassageRecord, SentenceRecord, own_heading, passage_embedding_text, sentence_sections
@@ -177,7 +178,7 @@ def embed(
     texts = [passage_embedding_text(p.section, p.text) for p in passages] + [s.text for s in sentences]
     keys = [text_key(model, t) for t in texts]
     cache = read_vector_cache(settings.index_dir, model)
-    token_cache = read_token_cache(settings.index_dir, model) if settings.token_scoring else {}
+    token_cache, codec = read_token_cache(settings.index_dir, model) if settings.token_scoring else ({}, None)
     # Each sentence's own heading, whose tokens a sentence is also matched by.
     headings = [own_heading(h) for h in sentence_sections(passages, len(sentences))] if settings.token_scoring else []
     heading_texts = list(dict.fromkeys(h for h in headings if h))
@@ -199,6 +200,7 @@ def embed(
         tokens = stack_tokens(
             [token_cache[k] for k in keys[len(passages):]] + [token_cache[k] for k in heading_keys],
             [heading_row.get(h, -1) for h in headings],
+            codec,
         )
     return Embedded(vectors, keys, tokens, dimension, len(missing), len(wanted) - len(missing))
 
@@ -222,15 +224,34 @@ def _embed_missing(
         token_cache.update(zip([k for k, _ in with_tokens], fresh_tokens))
 
 
-def stack_tokens(rows: list[TokenVectors], headings: list[int]) -> SentenceTokens:
-    """Token rows (the sentences', then their headings'), and each sentence's heading row."""
+def stack_tokens(rows: list[TokenVectors], headings: list[int], codec: TokenCodec | None = None) -> SentenceTokens:
+    """Token rows (the sentences', then their headings'), and each sentence's heading row.
+
+    Each row's vectors come as float16 vectors or, reused from a build that had a codebook, as
+    codes of `codec`. With a codebook (the live build's, or one trained now on these vectors
+    when there are enough of them), every row is stored as codes; otherwise as float16.
+    """
     heading_rows = np.array(headings, dtype=np.int32)
     if not rows:
         return SentenceTokens(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros((0, 0), np.float16), heading_rows)
     lengths = [len(t.ids) for t in rows]
-    return SentenceTokens(
-        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        np.concatenate([t.ids for t in rows]).astype(np.int32),
-        np.concatenate([t.vectors for t in rows], dtype=np.float16),
-        heading_rows,
-    )
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    ids = np.concatenate([t.ids for t in rows]).astype(np.int32)
+    if codec is None and offsets[-1] >= MIN_TRAINING_TOKENS:
+        # No codebook yet: every row is float16, so train on them all.
+        codec = TokenCodec.train(np.concatenate([t.vectors for t in rows]))
+    if codec is None:
+        return SentenceTokens(offsets, ids, np.concatenate([t.vectors for t in rows], dtype=np.float16), heading_rows)
+    # Rows reused as codes keep them; float16 rows (new, or from a build without a codebook) are
+    # encoded together, in one pass.
+    codes = np.empty((int(offsets[-1]), codec.pieces), dtype=np.uint8)
+    fresh = [i for i, t in enumerate(rows) if t.vectors.dtype != np.uint8]
+    if fresh:
+        encoded = codec.encode(np.concatenate([rows[i].vectors for i in fresh]))
+        at = np.concatenate([[0], np.cumsum([lengths[i] for i in fresh])])
+        for n, i in enumerate(fresh):
+            codes[offsets[i] : offsets[i + 1]] = encoded[at[n] : at[n + 1]]
+    for i, t in enumerate(rows):
+        if t.vectors.dtype == np.uint8:
+            codes[offsets[i] : offsets[i + 1]] = t.vectors
+    return SentenceTokens(offsets, ids, None, heading_rows, codes, codec)

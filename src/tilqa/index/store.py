@@ -24,6 +24,7 @@ from ..corpus import Document
 from ..embedding import TokenVectors, text_key
 from ..errors import IndexCorruptError, IndexLockedError
 from ..formats import Heading
+from ..token_codec import TokenCodec
 from ..token_scoring import SentenceTokens
 from .manifest import FORMAT
 from .records import IndexData, PassageRecord, SentenceRecord, own_heading, sentence_sections
@@ -33,7 +34,9 @@ if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
 
 log = logging.getLogger(__name__)
 
-TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_vectors.npy", "token_headings.npy")
+TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_headings.npy")  # and the vectors, either of:
+TOKEN_VECTORS = "token_vectors.npy"  # float16, in an index too small to train a codebook
+TOKEN_CODES = ("token_codes.npy", "token_codebook.npy")  # product-quantization codes and codebook
 CURRENT = "CURRENT"
 BUILDS = "builds"
 LOCK = ".build.lock"
@@ -141,28 +144,40 @@ def read_manifest(build: Path) -> dict[str, Any]:
     return _read_json(build / "manifest.json")
 
 
+def _load_array(build: Path, name: str, mmap: bool = False) -> np.ndarray:
+    try:
+        return np.load(build / name, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{name} is missing") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{name} cannot be read ({exc})") from None
+
+
 def read_tokens(build: Path, sentences: int) -> SentenceTokens:
-    """The sentences' token vectors; the big array is memory-mapped, read as it is used."""
-    arrays = []
-    for name in TOKEN_FILES:
-        try:
-            mmap = "r" if name == "token_vectors.npy" else None
-            arrays.append(np.load(build / name, mmap_mode=mmap, allow_pickle=False))
-        except FileNotFoundError:
-            raise IndexCorruptError(f"{name} is missing") from None
-        except (OSError, ValueError) as exc:
-            raise IndexCorruptError(f"{name} cannot be read ({exc})") from None
-    offsets, ids, vectors, headings = arrays
+    """The sentences' token vectors (or their codes); the big array is memory-mapped, read as
+    it is used."""
+    offsets, ids, headings = (_load_array(build, name) for name in TOKEN_FILES)
+    codes = vectors = None
+    codec = None
+    if (build / TOKEN_CODES[0]).exists():
+        codes = _load_array(build, TOKEN_CODES[0], mmap=True)
+        codec = TokenCodec(_load_array(build, TOKEN_CODES[1]))
+        stored, what = codes, "codes"
+        if codes.ndim != 2 or codec.centroids.ndim != 3 or codes.shape[1] != codec.pieces:
+            raise IndexCorruptError("token_codes.npy and token_codebook.npy disagree")
+    else:
+        vectors = _load_array(build, TOKEN_VECTORS, mmap=True)
+        stored, what = vectors, "vectors"
     if offsets.ndim != 1 or len(offsets) <= sentences or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
         raise IndexCorruptError(f"token_offsets.npy does not describe {sentences} sentences")
-    if vectors.ndim != 2 or not len(ids) == len(vectors) == offsets[-1]:
+    if stored.ndim != 2 or not len(ids) == len(stored) == offsets[-1]:
         raise IndexCorruptError(
-            f"token files disagree: {offsets[-1]} tokens by the offsets, {len(ids)} ids, {len(vectors)} vectors"
+            f"token files disagree: {offsets[-1]} tokens by the offsets, {len(ids)} ids, {len(stored)} {what}"
         )
     rows = len(offsets) - 1
     if headings.shape != (sentences,) or np.any((headings != -1) & ((headings < sentences) | (headings >= rows))):
         raise IndexCorruptError(f"token_headings.npy does not name a heading row for each of {sentences} sentences")
-    return SentenceTokens(offsets, ids, vectors, headings)
+    return SentenceTokens(offsets, ids, vectors, headings, codes, codec)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -280,31 +295,33 @@ def read_vector_cache(index_dir: Path, model: str) -> dict[str, np.ndarray]:
         return {}
 
 
-def read_token_cache(index_dir: Path, model: str) -> dict[str, TokenVectors]:
-    """Token vectors of the live build's sentences and headings, keyed by text_key; empty when
-    unusable."""
+def read_token_cache(index_dir: Path, model: str) -> tuple[dict[str, TokenVectors], TokenCodec | None]:
+    """Token vectors of the live build's sentences and headings, keyed by text_key, as stored
+    (float16 vectors, or uint8 codes of the codebook returned with them); empty when unusable."""
     build = live_build_dir(index_dir)
     if build is None:
-        return {}
+        return {}, None
     try:  # only what the token rows need: the records and token files, not the FAISS indexes
         manifest = read_manifest(build)
         if manifest.get("format") != FORMAT or not manifest.get("token_vectors") or manifest.get("model") != model:
-            return {}
+            return {}, None
         passages, sentences = read_records(build / "passages.jsonl")
         tokens = read_tokens(build, len(sentences))
     except (OSError, IndexCorruptError) as exc:
         log.info("no reusable token vectors in %s (%s)", index_dir, exc)
-        return {}
+        return {}, None
     texts = {row: sentence.text for row, sentence in enumerate(sentences)}
     sections = sentence_sections(passages, len(sentences))
     for row, heading_row in enumerate(tokens.headings.tolist()):
         if heading_row >= 0:
             texts[heading_row] = own_heading(sections[row])
+    stored = tokens.codes if tokens.codes is not None else tokens.vectors
+    assert stored is not None
     cache = {}
     for row, text in texts.items():  # slices of the memory-mapped file, read when stacked
         start, end = int(tokens.offsets[row]), int(tokens.offsets[row + 1])
-        cache[text_key(model, text)] = TokenVectors(tokens.ids[start:end], tokens.vectors[start:end])
-    return cache
+        cache[text_key(model, text)] = TokenVectors(tokens.ids[start:end], stored[start:end])
+    return cache, tokens.codec
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,8 +349,7 @@ def write_build(
     _write_vectors(tmp, vectors, len(passages), manifest["dimension"])
     _write_vector_cache(tmp / "embeddings.npz", vectors, keys, model, manifest["dimension"])
     if tokens is not None:
-        for name, array in zip(TOKEN_FILES, (tokens.offsets, tokens.ids, tokens.vectors, tokens.headings)):
-            np.save(tmp / name, array, allow_pickle=False)
+        _write_tokens(tmp, tokens)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
     previous = current_build(index_dir)
     _publish(index_dir, tmp, build_id)
@@ -383,6 +399,16 @@ def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
     if len(vectors):
         index.add(vectors)
     return index
+
+
+def _write_tokens(folder: Path, tokens: SentenceTokens) -> None:
+    for name, array in zip(TOKEN_FILES, (tokens.offsets, tokens.ids, tokens.headings)):
+        np.save(folder / name, array, allow_pickle=False)
+    if tokens.codes is not None and tokens.codec is not None:
+        np.save(folder / TOKEN_CODES[0], tokens.codes, allow_pickle=False)
+        np.save(folder / TOKEN_CODES[1], tokens.codec.centroids, allow_pickle=False)
+    else:
+        np.save(folder / TOKEN_VECTORS, tokens.vectors, allow_pickle=False)
 
 
 def _write_vector_cache(path: Path, vectors: np.ndarray, keys: Sequence[str], model: str, dimension: int) -> None:

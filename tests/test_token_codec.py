@@ -1,0 +1,117 @@
+"""Compact token vectors: the product quantizer, and an index that stores its token vectors as
+codes (plumbing, with HashEncoder; the answers it gives are measured by
+benchmarks/token_compression.py)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tilqa
+from tilqa import IndexCorruptError, Settings
+from tilqa.index import BUILDS, TOKEN_CODES, TOKEN_VECTORS, current_build, load_index, refresh_index
+from tilqa.token_codec import TokenCodec, subvectors_for
+
+from helpers import SMALL_CORPUS, HashEncoder, write_corpus
+
+ENCODER = HashEncoder()
+
+
+def unit_rows(count: int, dimension: int, seed: int = 0) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, dimension)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("dimension, pieces", [(384, 48), (768, 48), (64, 32), (100, 25)])
+def test_pieces_divide_the_dimension(dimension: int, pieces: int) -> None:
+    assert subvectors_for(dimension) == pieces
+
+
+def test_codes_are_a_byte_a_piece_and_decode_near_the_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tilqa.token_codec.MIN_TRAINING_TOKENS", 1024)  # a quick fit
+    # Clustered vectors, as token vectors are: a codebook fits them far better than noise.
+    centres = unit_rows(40, 384, seed=1)
+    vectors = centres[np.arange(2000) % 40] + 0.05 * unit_rows(2000, 384, seed=2)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    codec = TokenCodec.train(vectors)
+    codes = codec.encode(vectors)
+    assert codes.dtype == np.uint8 and codes.shape == (2000, 48)
+    decoded = codec.decode(codes)
+    assert np.allclose(np.linalg.norm(decoded, axis=1), 1.0, atol=1e-5)
+    cosine = (decoded * vectors).sum(axis=1)
+    assert cosine.mean() > 0.95
+    # A code decodes to its centroids, which code to themselves.
+    assert (codec.encode(decoded) == codes).mean() > 0.99
+
+
+def test_too_few_vectors_to_train_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs"):
+        TokenCodec.train(unit_rows(100, 64))
+
+
+@pytest.fixture()
+def coded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A small corpus whose index codes its token vectors (the training minimum lowered)."""
+    monkeypatch.setattr("tilqa.index.build.MIN_TRAINING_TOKENS", 32)
+    monkeypatch.setattr("tilqa.token_codec.MIN_TRAINING_TOKENS", 32)
+    # Enough distinct words (HashEncoder's tokens) to train 256 centroids: 60 sentences of made-up
+    # words, after the small corpus.
+    rng = np.random.default_rng(7)
+    words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), size=7)) for _ in range(400)]
+    filler = "\n\n".join(" ".join(rng.choice(words, size=8)).capitalize() + "." for _ in range(60))
+    write_corpus(tmp_path / "corpus", {**SMALL_CORPUS, "filler.txt": "Filler\n" + filler + "\n"})
+    return Settings.load(environ={}, corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", model=ENCODER.model_name)
+
+
+def live(settings: Settings) -> Path:
+    return settings.index_dir / BUILDS / str(current_build(settings.index_dir))
+
+
+def test_a_large_enough_index_stores_codes_and_answers_from_them(coded: Settings) -> None:
+    refresh_index(coded, ENCODER)
+    folder = live(coded)
+    assert all((folder / name).is_file() for name in TOKEN_CODES) and not (folder / TOKEN_VECTORS).exists()
+    tokens = load_index(coded.index_dir).tokens
+    assert tokens is not None and tokens.vectors is None and tokens.codes is not None
+    assert tokens.codes.shape == (len(tokens.ids), tokens.codec.pieces)
+    # Decoded rows are unit vectors near the encoder's own.
+    data = load_index(coded.index_dir)
+    row = 0
+    ids = tokens.ids[tokens.offsets[row] : tokens.offsets[row + 1]]
+    _, fresh = ENCODER.encode_with_tokens([data.sentences[row].text])
+    assert (ids == fresh[0].ids).all()
+    decoded = tokens.unit_vectors(int(tokens.offsets[row]), int(tokens.offsets[row + 1]))
+    assert ((decoded * fresh[0].vectors.astype(np.float32)).sum(axis=1) > 0.5).all()
+    answer = tilqa.Assistant(settings=coded, embedder=ENCODER).ask("Who licensed the gene-editing technology?")
+    assert "Cellectis" in answer.citations[0].text
+
+
+def test_a_rebuild_keeps_the_codebook_and_the_codes_of_unchanged_sentences(coded: Settings) -> None:
+    refresh_index(coded, ENCODER)
+    before = load_index(coded.index_dir)
+    (coded.corpus_dir / "new.txt").write_text("Findings\nTIL persistence improved. Toxicity was low.", "utf-8")
+    report = refresh_index(coded, ENCODER)
+    assert report.rebuilt and report.embedded == 4  # the new passage, its 2 sentences, its heading
+    after = load_index(coded.index_dir)
+    assert np.array_equal(after.tokens.codec.centroids, before.tokens.codec.centroids)
+
+    def codes(data: tilqa.index.IndexData, row: int) -> np.ndarray:
+        return np.asarray(data.tokens.codes[data.tokens.offsets[row] : data.tokens.offsets[row + 1]])
+
+    old = {s.text: codes(before, row) for row, s in enumerate(before.sentences)}
+    kept = [(row, s) for row, s in enumerate(after.sentences) if s.source != "new.txt"]
+    assert kept and all(np.array_equal(codes(after, row), old[s.text]) for row, s in kept)
+    # The new file's sentences are coded with the same codebook, not left as float16.
+    assert after.tokens.vectors is None
+    new = [row for row, s in enumerate(after.sentences) if s.source == "new.txt"]
+    _, fresh = ENCODER.encode_with_tokens([after.sentences[new[0]].text])
+    assert np.array_equal(codes(after, new[0]), after.tokens.codec.encode(fresh[0].vectors))
+
+
+def test_a_damaged_codebook_is_named_and_rebuilt(coded: Settings) -> None:
+    refresh_index(coded, ENCODER)
+    np.save(live(coded) / TOKEN_CODES[1], np.zeros((3, 256, 2), np.float32))
+    with pytest.raises(IndexCorruptError, match="disagree"):
+        load_index(coded.index_dir)
+    assert refresh_index(coded, ENCODER).rebuilt
+    load_index(coded.index_dir)
