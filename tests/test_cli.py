@@ -23,7 +23,9 @@ def folders(tmp_path: Path) -> list[str]:
 def hash_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line's assistants embed with HashEncoder."""
     encoder = HashEncoder()
-    monkeypatch.setattr(tilqa.cli, "Assistant", lambda settings: tilqa.Assistant(settings=settings, embedder=encoder))
+    monkeypatch.setattr(
+        tilqa.cli, "Assistant", lambda settings, embedder=None: tilqa.Assistant(settings=settings, embedder=encoder)
+    )
 
 
 def test_build_then_nothing_to_do(folders: list[str], hash_cli, capsys) -> None:

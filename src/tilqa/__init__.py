@@ -17,6 +17,7 @@ from .assistant import Assistant, Explanation
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Encoder
 from .errors import (
+    ClusterError,
     CorpusError,
     EvalFileError,
     ExtractionError,
@@ -35,6 +36,7 @@ __all__ = [
     "Assistant",
     "BuildReport",
     "Citation",
+    "ClusterError",
     "CorpusError",
     "DEFAULT_MODEL",
     "Encoder",

@@ -15,7 +15,7 @@ from .answer import AnswerExtractor, Candidate, Extraction
 from .citations import answer_text, cite
 from .config import Settings
 from .corpus import corpus_fingerprint
-from .embedding import Embedder, Encoder
+from .embedding import Encoder, make_encoder
 from .errors import IndexCorruptError, QuestionError
 from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason
 from .question import clean_question
@@ -80,15 +80,14 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Encoder | None = None,
     ) -> None:
-        overrides = {
-            "corpus_dir": corpus_dir,
-            "index_dir": index_dir,
-            "model": embedder.model_name if embedder is not None else model,
-        }
-        self.settings = dataclasses.replace(
+        overrides = {"corpus_dir": corpus_dir, "index_dir": index_dir, "model": model}
+        chosen = dataclasses.replace(
             settings or Settings.load(), **{k: v for k, v in overrides.items() if v is not None}
         )
-        self.embedder: Encoder = embedder or Embedder(self.settings.model, self.settings.batch_size)
+        self.embedder: Encoder = embedder or make_encoder(chosen)
+        # The index is keyed by the encoder's name: "all-MiniLM-L6-v2" on ONNX Runtime and on
+        # torch (the same vectors), "all-MiniLM-L6-v2#int8" quantized.
+        self.settings = dataclasses.replace(chosen, model=self.embedder.model_name)
         self._loaded: _Loaded | None = None
         self._load_lock = threading.Lock()
         self._last_check = 0.0

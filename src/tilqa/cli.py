@@ -13,6 +13,7 @@ from typing import Sequence
 from ._version import __version__
 from .assistant import Assistant
 from .config import Settings
+from .embedding import Encoder
 from .errors import TilqaError
 from .results import Answer
 
@@ -50,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common], help="build or refresh the index")
     build.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     build.add_argument("--json", action="store_true", help="print the build report as JSON")
+    build.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="embed on a Ray cluster: its head's HOST:PORT, or auto for the one running here "
+        "(or TILQA_RAY_ADDRESS); needs tilqa[ray]",
+    )
 
     ask = commands.add_parser("ask", parents=[common], help="answer one question")
     ask.add_argument("question", help="the question, in quotes")
@@ -88,6 +95,15 @@ def _print_answer(answer: Answer) -> None:
         print(f"    {c.text}")
 
 
+def _embedder(command: str, settings: Settings) -> Encoder | None:
+    """A RayEncoder when a build is to be embedded on a Ray cluster; None embeds here."""
+    if command != "build" or not settings.ray_address:
+        return None
+    from .ray_encoder import RayEncoder
+
+    return RayEncoder(settings.model, settings.ray_address, settings.batch_size)
+
+
 def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -98,8 +114,10 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
         stream=sys.stderr,
     )
     try:
-        settings = Settings.load(env, corpus_dir=args.corpus, index_dir=args.index, model=args.model)
-        assistant = Assistant(settings=settings)
+        settings = Settings.load(
+            env, corpus_dir=args.corpus, index_dir=args.index, model=args.model, ray_address=getattr(args, "ray", None)
+        )
+        assistant = Assistant(settings=settings, embedder=_embedder(args.command, settings))
         if args.command == "build":
             report = assistant.build(force=args.force)
             print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())

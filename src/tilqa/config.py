@@ -17,10 +17,14 @@ Retrieval = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["weighted", "rrf"]
 SentenceScoring = Literal["tokens", "hybrid", "dense"]
 Uploads = Literal["auto", "off"]
+Backend = Literal["onnx", "torch", "onnx-int8"]
+Device = Literal["auto", "cpu", "cuda"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(Retrieval)
 FUSION_METHODS: tuple[str, ...] = get_args(Fusion)
 SENTENCE_SCORING: tuple[str, ...] = get_args(SentenceScoring)
 UPLOADS: tuple[str, ...] = get_args(Uploads)
+BACKENDS: tuple[str, ...] = get_args(Backend)
+DEVICES: tuple[str, ...] = get_args(Device)
 
 # Relative to the project root (the folder holding `corpus/` and `index/`), or the cwd when tilqa
 # runs outside its checkout.
@@ -47,8 +51,17 @@ class Settings:
     passage_sentences: int = 3
     passage_overlap: int = 1
 
-    # Embedding.
+    # Embedding: "onnx" (ONNX Runtime, exported once from the model and cached in
+    # onnx_cache_dir; the same vectors as torch, without importing torch to answer), "torch"
+    # (sentence-transformers), or "onnx-int8" (dynamic int8 quantization: another model's
+    # vectors, measured in benchmarks/README.md). "auto" uses a CUDA GPU when there is one.
+    backend: Backend = "onnx"
+    device: Device = "auto"
+    onnx_cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "tilqa" / "onnx")
     batch_size: int = 32
+    # The Ray cluster `tilqa build` embeds on: its head's HOST:PORT, ray://HOST:PORT, or "auto"
+    # for the one running here; empty embeds in this process (needs the `tilqa[ray]` extra).
+    ray_address: str = ""
 
     # Retrieval: "hybrid" (BM25 + dense, fused), "dense" or "bm25"; fusion "rrf" or "weighted"
     # (dense_weight * cosine similarity clipped at 0 + (1 - dense_weight) * BM25 divided by the
@@ -82,6 +95,11 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))
+        object.__setattr__(self, "onnx_cache_dir", Path(self.onnx_cache_dir))
+        if self.backend not in BACKENDS:
+            raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
+        if self.device not in DEVICES:
+            raise SettingsError(f"device must be one of {', '.join(DEVICES)}, not {self.device!r}")
         if self.retrieval not in RETRIEVAL_MODES:
             raise SettingsError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, not {self.retrieval!r}")
         if self.fusion not in FUSION_METHODS:
@@ -148,9 +166,13 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "corpus_dir": _path,
     "index_dir": _path,
     "model": str,
+    "backend": str,
+    "device": str,
+    "onnx_cache_dir": _path,
     "passage_sentences": int,
     "passage_overlap": int,
     "batch_size": int,
+    "ray_address": str,
     "retrieval": str,
     "fusion": str,
     "candidates": int,

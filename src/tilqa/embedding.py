@@ -17,6 +17,8 @@ from .config import DEFAULT_MODEL
 if TYPE_CHECKING:  # importing sentence-transformers pulls in torch: only when a model is needed
     from sentence_transformers import SentenceTransformer
 
+    from .config import Settings
+
 log = logging.getLogger(__name__)
 
 
@@ -67,20 +69,44 @@ def resolve_model(name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _load(name: str) -> "SentenceTransformer":
+def _load(name: str, device: str = "cpu") -> "SentenceTransformer":
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # a bar for reading weights from disk is noise
     target = resolve_model(name)
     log.info("loading embedding model %s", target)
-    return SentenceTransformer(target, device="cpu")
+    return SentenceTransformer(target, device=device)
 
 
-def load_model(name: str) -> "SentenceTransformer":
+def load_model(name: str, device: str = "cpu") -> "SentenceTransformer":
     """The model for `name`, loaded on first use and kept for the life of the process."""
     with _load_lock:
-        return _load(name)
+        return _load(name, device)
+
+
+def torch_device(device: str) -> str:
+    """"auto" → "cuda" when torch sees a CUDA GPU, else "cpu"."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def make_encoder(settings: "Settings") -> "Encoder":
+    """The encoder the settings ask for: ONNX Runtime (the default), int8 ONNX, or torch."""
+    if settings.backend == "torch":
+        return Embedder(settings.model, settings.batch_size, settings.device)
+    from .onnx_encoder import OnnxEmbedder
+
+    return OnnxEmbedder(
+        settings.model,
+        settings.batch_size,
+        cache_dir=settings.onnx_cache_dir,
+        quantize=settings.backend == "onnx-int8",
+        device=settings.device,
+    )
 
 
 def text_key(model: str, text: str) -> str:
@@ -91,14 +117,15 @@ def text_key(model: str, text: str) -> str:
 class Embedder:
     """Embeds texts with one model into L2-normalised float32 vectors."""
 
-    def __init__(self, model: str, batch_size: int = 32) -> None:
+    def __init__(self, model: str, batch_size: int = 32, device: str = "cpu") -> None:
         self.model_name = model
         self.batch_size = batch_size
+        self.device = device
         self._encode_lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
-        model = load_model(self.model_name)
+        model = load_model(self.model_name, self._device())
         dim = model.get_sentence_embedding_dimension()
         if dim is None:
             dim = int(model.encode(["x"]).shape[1])
@@ -118,7 +145,7 @@ class Embedder:
         same forward pass (the model's contextual token embeddings, special tokens dropped)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        special = set(load_model(self.model_name).tokenizer.all_special_ids)
+        special = set(load_model(self.model_name, self._device()).tokenizer.all_special_ids)
         outputs = self._run(texts, show_progress, output_value=None)
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
         tokens = []
@@ -136,7 +163,7 @@ class Embedder:
         """One locked call of the model's `encode`; a progress bar only on a terminal by default."""
         if show_progress is None:
             show_progress = sys.stderr.isatty() and len(texts) > self.batch_size
-        model = load_model(self.model_name)
+        model = load_model(self.model_name, self._device())
         with self._encode_lock:  # torch modules are not documented as safe to call concurrently
             return model.encode(
                 list(texts),
@@ -146,6 +173,9 @@ class Embedder:
                 **options,
             )
 
+    def _device(self) -> str:
+        return torch_device(self.device)
+
     def token_strings(self, ids: Sequence[int]) -> list[str]:
         """The tokenizer's pieces for token ids ("##cel", "▁the", "Ġcell" as the model spells them)."""
-        return load_model(self.model_name).tokenizer.convert_ids_to_tokens([int(i) for i in ids])
+        return load_model(self.model_name, self._device()).tokenizer.convert_ids_to_tokens([int(i) for i in ids])

@@ -37,3 +37,7 @@ class ExtractionError(TilqaError):
 class UploadError(TilqaError):
     """A file given to add to the corpus was refused (unsupported type, too large, unreadable);
     the message names the problem, and the corpus is left as it was."""
+
+
+class ClusterError(TilqaError):
+    """The Ray cluster cannot be reached, or embedding on it failed; nothing was half written."""

@@ -213,15 +213,17 @@ def _embed_missing(
     token_cache: dict[str, TokenVectors],
     show_progress: bool | None,
 ) -> None:
-    """Embed `missing` ((key, text) pairs) into the caches: with token vectors where needed."""
-    with_tokens = [(k, t) for k, t in missing if k in needs_tokens]
-    plain = [(k, t) for k, t in missing if k not in needs_tokens]
-    if plain:
-        cache.update(zip([k for k, _ in plain], embedder.encode([t for _, t in plain], show_progress=show_progress)))
-    if with_tokens:
-        fresh, fresh_tokens = embedder.encode_with_tokens([t for _, t in with_tokens], show_progress=show_progress)
-        cache.update(zip([k for k, _ in with_tokens], fresh))
-        token_cache.update(zip([k for k, _ in with_tokens], fresh_tokens))
+    """Embed `missing` ((key, text) pairs) into the caches, in one pass of the encoder: token
+    vectors are kept for the texts in `needs_tokens` (sentences and headings, not passages)."""
+    if not missing:
+        return
+    keys, texts = [k for k, _ in missing], [t for _, t in missing]
+    if not needs_tokens:
+        cache.update(zip(keys, embedder.encode(texts, show_progress=show_progress)))
+        return
+    vectors, tokens = embedder.encode_with_tokens(texts, show_progress=show_progress)
+    cache.update(zip(keys, vectors))
+    token_cache.update((k, t) for k, t in zip(keys, tokens) if k in needs_tokens)
 
 
 def stack_tokens(rows: list[TokenVectors], headings: list[int], codec: TokenCodec | None = None) -> SentenceTokens:
