@@ -12,15 +12,20 @@ $(BIN)/tilqa: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
 setup: $(BIN)/tilqa
 
+# The Ray extra (tilqa build --ray), which the test of builds on a local two-node cluster needs.
+$(VENV)/.ray-extra: pyproject.toml $(BIN)/tilqa
+	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
+	touch $@
+
 serve: setup
 	$(BIN)/tilqa serve
 
-test: setup browser-deps
+test: setup $(VENV)/.ray-extra browser-deps
 	$(BIN)/python -m pytest -ra
 
 eval: setup
