@@ -1,6 +1,15 @@
 import pytest
 
-from tilqa.answer_type import definition_term, defines, expected_type, has_type
+from tilqa.answer_type import (
+    definition_term,
+    defines,
+    excluded,
+    expected_type,
+    has_type,
+    is_yes_no,
+    names,
+    sets_aside,
+)
 
 
 @pytest.mark.parametrize(
@@ -14,7 +23,7 @@ from tilqa.answer_type import definition_term, defines, expected_type, has_type
         ("How long does manufacturing take?", "duration"),
         ("How many weeks does manufacturing take?", "duration"),
         ("In what year was it founded?", "year"),
-        ("When was the trial started?", "year"),
+        ("When was the trial started?", "date"),
         ("How much better are the results?", None),
         ("how much progress has been made in lung cancer", None),
         ("how much revenue did they make last year", "money"),
@@ -113,3 +122,223 @@ def test_definition_term(question: str, term: str | None) -> None:
 )
 def test_defines(text: str, term: str, expected: bool) -> None:
     assert defines(text, term) is expected
+
+
+# -- Dates, measures, places and organisations (issue 21) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("When was the trial started?", "date"),
+        ("When did the FDA grant accelerated approval?", "date"),
+        ("On what date was the report written?", "date"),
+        ("which month will the data be released", "date"),
+        ("by when should the filing be complete?", "date"),
+        ("what year was it founded", "year"),
+        ("how does iovance lower the chance of contamination when making TILs", None),
+        ("median overall survival for lifileucel patients in advanced melanoma", "measure"),
+        ("What objective response rate did lifileucel achieve in the trial?", "measure"),
+        ("what response rate was seen in the cervical cancer trial?", "measure"),
+        ("Which had the higher response rate, the cervical trial or the head and neck trial?", "measure"),
+        ("How does lifileucel's response rate compare with ipilimumab?", "measure"),
+        ("how large is the tumor sample needed", "measure"),
+        ("what was the progression-free survival?", "measure"),
+        # Yes/no and why/how questions name a rate without asking for its figure.
+        ("Does combining TIL with pembrolizumab improve response rates?", None),
+        ("Why is the response rate higher with pembrolizumab?", None),
+        ("In which city is the manufacturing facility located?", "named place"),
+        ("which country is Iovance exploring submissions in", "named place"),
+        ("The cities of Los Angeles and San Diego are a part of which state?", "named place"),
+        ("What does critically tapered mean?", None),
+        ("What is the magnitude of force divided by when external force is added?", None),
+        ("besides its centralized facility, where else does it have manufacturing sites", "place"),
+        ("where does iovance carry out its central research activities", None),
+        ("which company licensed the TALEN technology to Iovance?", "organisation"),
+        ("Which US regulatory agency is mentioned as evaluating TIL therapies?", "organisation"),
+        ("which universities / cancer centres do they work with", "organisation"),
+        ("What kind of company is Iovance Biotherapeutics?", None),
+        ("why buy the rights - what does the company get out of it", None),
+        ("What evidence do regulators require before approval?", None),
+    ],
+)
+def test_expected_type_of_dates_measures_places_and_organisations(question: str, kind: str | None) -> None:
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    "text, kind, expected",
+    [
+        ("The report is dated 20 March 2025.", "date", True),
+        ("Results are expected in the second half of the year.", "date", True),
+        ("Top-line data are due in Q3.", "date", True),
+        ("The filing is planned for next year.", "date", True),
+        ("Cells are infused within 22 days of resection.", "date", True),
+        ("Production spans 5–7 weeks from tumor resection.", "date", True),
+        ("The company may file soon.", "date", False),
+        ("Iovance submitted a rolling Biologics License Application for lifileucel.", "date", False),
+        ("Median overall survival was 13.9 months.", "measure", True),
+        ("The objective response rate was 31.4%.", "measure", True),
+        ("Patients received 2 mg/kg every three weeks.", "measure", True),
+        ("Responses were seen in 24 of 66 patients.", "measure", True),
+        ("The trial reported encouraging objective response rates (ORRs).", "measure", False),
+        ("The pivotal Phase 2 C-144-01 trial showed durable responses.", "measure", False),
+        ("The company is headquartered in San Carlos.", "place", True),
+        ("It has a centralized high-throughput manufacturing facility.", "place", False),
+        ("It works with Ohio State University.", "organisation", True),
+        ("It acquired the rights from Clinigen Limited.", "organisation", True),
+        ("It works with the University of Pittsburgh.", "organisation", True),
+        ("A major research hospital runs the trial.", "organisation", False),
+    ],
+)
+def test_has_type_of_dates_measures_places_and_organisations(text: str, kind: str, expected: bool) -> None:
+    assert has_type(text, kind) is expected
+
+
+def test_a_named_place_is_a_place_or_a_name_the_question_does_not_hold() -> None:
+    question = "Which country used to rule California?"
+    assert has_type("California was ruled by Spain until 1821.", "named place", question)
+    assert has_type("It was ruled from Madrid.", "named place", question)
+    assert not has_type("California was once ruled from abroad.", "named place", question)
+    # A question asking where something is based is held to the stricter check.
+    assert not has_type("The company Clinigen makes Proleukin.", "place", "where is the plant located")
+
+
+def test_an_organisation_is_a_name_the_question_does_not_hold() -> None:
+    question = "which company licensed the TALEN gene editing technology to Iovance?"
+    assert has_type("Its TALEN technology was licensed from Cellectis.", "organisation", question)
+    # Iovance and TALEN are named by the question itself: the sentence names no other organisation.
+    assert not has_type("Iovance uses TALEN gene editing on its cells.", "organisation", question)
+    assert not has_type("In March, Iovance began using TALEN.", "organisation", question)
+
+
+# -- Kinds of question with their own rule: yes/no and exclusion ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Does Iovance own the rights to Proleukin?", True),
+        ("is there a phase 3 trial of lifileucel", True),
+        ("Has lifileucel been approved by the EMA?", True),
+        ("Which company licensed TALEN?", False),
+        ("What is TIL therapy?", False),
+    ],
+)
+def test_is_yes_no(question: str, expected: bool) -> None:
+    assert is_yes_no(question) is expected
+
+
+def test_names_are_capitalised_words_after_the_first_of_three_letters_or_more() -> None:
+    assert names("Does Iovance have a manufacturing facility in Philadelphia?") == ["Iovance", "Philadelphia"]
+    assert names("Has lifileucel been approved by the EMA in Europe?") == ["EMA", "Europe"]
+    assert names("Is Iovance developing CAR-T cell therapies too?") == ["Iovance", "CAR-T"]
+    assert names("is the phase 3 trial US only?") == []  # "US" reads as "us"
+
+
+@pytest.mark.parametrize(
+    "question, aside",
+    [
+        ("other than melanoma, which cancers is Iovance testing TIL therapy in?", "melanoma"),
+        ("Besides Moffitt, which cancer centers does Iovance collaborate with?", "Moffitt"),
+        ("besides the FDA which regulator has to evaluate TIL therapies", "the FDA"),
+        ("Apart from TALEN, does Iovance use CRISPR?", "TALEN"),
+        ("Other than melanoma, in which tumors did pembrolizumab raise response rates?", "melanoma"),
+        ("besides cervical, head and neck and lung cancer, what other tumor types", "cervical, head and neck and lung cancer"),
+        ("Which cancers other than melanoma is Iovance testing?", "melanoma"),
+        ("Which cancers is Iovance testing?", None),
+        ("What lies beyond the horizon?", None),
+    ],
+)
+def test_excluded(question: str, aside: str | None) -> None:
+    assert excluded(question) == aside
+
+
+@pytest.mark.parametrize(
+    "text, aside, expected",
+    [
+        # Names X and nothing beside it: an answer about X.
+        ("A notable initiative is the acquisition of rights to Proleukin® (aldesleukin) from Clinigen Limited.", "Proleukin", True),
+        ("By leveraging techniques such as TALEN® gene editing, the company aims to inactivate PD-1.", "TALEN", True),
+        ("The company is refining its protocols to shorten the production timeline, which spans 5–7 weeks.", "shortening the timeline", True),
+        # X as one of several, or set aside by the sentence itself.
+        ("Beyond melanoma, Iovance is expanding its testing to cervical cancer.", "melanoma", False),
+        ("Patients have progressed on prior anti-PD-1 treatments or targeted therapies.", "anti-PD-1 therapy", False),
+        ("It works with H. Lee Moffitt Cancer Center, MD Anderson Cancer Center, and Ohio State University.", "Moffitt", False),
+        ("High manufacturing costs, logistical complexity, and the need for specialized centers slow uptake.", "high manufacturing costs", False),
+        ("Steam comes from burning fuel in a closed space (called variously combustion chamber, firebox).", "firebox", False),
+        # Does not name X (all of its content words) at all.
+        ("New methods focus on enhancing the metabolic health of TILs.", "shortening the timeline", False),
+    ],
+)
+def test_sets_aside(text: str, aside: str, expected: bool) -> None:
+    assert sets_aside(text, aside) is expected
+
+
+# -- The rules at work in AnswerExtractor (HashEncoder: words shared make texts similar) ---------
+
+# Sixteen sentences, so that a name in one of them is distinctive (in at most a tenth of them).
+RULES_CORPUS = (
+    "Partners\n"
+    "The company bought Proleukin from Clinigen. "
+    "The company bought Zelboraf and Proleukin from Clinigen later. "
+    "The company licensed gene editing from Cellectis for its cells.\n"
+    "\n"
+    "Trials\n"
+    "The company started a Phase 3 trial of its cells in melanoma. "
+    "The trial compares two arms.\n"
+    "\n"
+    "Manufacturing\n"
+    "The company makes its cells in one central facility. "
+    "Cells are grown in a closed system. The product is frozen after growth. "
+    "Each batch is checked for purity. Each batch is shipped to treatment centers. "
+    "Treatment centers infuse the cells. Patients stay in hospital for a week. "
+    "Doctors follow the patients for years. Results are reported to regulators. "
+    "Regulators review the results. Reviews take many months.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def rules_assistant(tmp_path_factory: pytest.TempPathFactory):
+    import tilqa
+    from helpers import HashEncoder, write_corpus
+
+    base = tmp_path_factory.mktemp("rules")
+    corpus = write_corpus(base / "corpus", {"company.txt": RULES_CORPUS})
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=base / "index", embedder=HashEncoder())
+    assistant.build()
+    return assistant
+
+
+def _top_sentence(assistant, question: str) -> str:
+    explanation = assistant.explain(question)
+    return explanation.index.sentences[explanation.candidates[0].sentence].text
+
+
+def test_an_exclusion_question_is_not_answered_with_what_it_sets_aside(rules_assistant, monkeypatch) -> None:
+    from tilqa import answer
+
+    question = "Other than Proleukin, what did the company buy from Clinigen?"
+    monkeypatch.setattr(answer, "EXCLUDED_RANK_PENALTY", 0.0)
+    assert _top_sentence(rules_assistant, question).startswith("The company bought Proleukin")
+    monkeypatch.undo()
+    # The sentence naming Proleukin alone is set aside; the one naming it among others is not.
+    explanation = rules_assistant.explain(question)
+    by_text = {explanation.index.sentences[c.sentence].text: c.penalty for c in explanation.candidates}
+    assert by_text["The company bought Proleukin from Clinigen."] == answer.EXCLUDED_RANK_PENALTY
+    assert by_text["The company bought Zelboraf and Proleukin from Clinigen later."] == 0.0
+    assert _top_sentence(rules_assistant, question).startswith("The company bought Zelboraf")
+    assert explanation.extraction.typed
+
+
+def test_an_answer_about_what_an_exclusion_question_sets_aside_counts_as_untyped(rules_assistant) -> None:
+    extraction = rules_assistant.explain("Apart from Cellectis, who licensed gene editing to the company?").extraction
+    assert not extraction.typed  # only the Cellectis sentence is about gene editing
+
+
+def test_a_yes_no_answer_must_name_one_of_the_questions_distinctive_names(rules_assistant) -> None:
+    assert rules_assistant.explain("Does the company license gene editing from Cellectis?").extraction.typed
+    # Philadelphia is named nowhere: no sentence settles the question, so its confidence is cut.
+    assert not rules_assistant.explain("Does the company make its cells in Philadelphia?").extraction.typed
+    # The same question asked for a fact rather than yes or no is not held to it.
+    assert rules_assistant.explain("Where does the company make its cells, Philadelphia?").extraction.typed

@@ -1,12 +1,17 @@
 """Expected answer types: a question asking "how much" money, "what percentage", "how many", "how
-long", "when", "who is the <role>" or "where is … based" is only answered by a sentence that holds
-an amount, a percentage, a number, a duration, a date, a person in a role or a place; one asking
-"what is X?" is best answered by a sentence that defines X.
+long", "when", "what median survival", "who is the <role>", "where is … based", "which city" or
+"which company" is only answered by a sentence that holds an amount, a percentage, a number, a
+duration, a date, a measure, a person in a role, a place or a name; one asking "what is X?" is
+best answered by a sentence that defines X.
 
 A classic check of question-answering systems (the coarse classes of Li and Roth's question
 taxonomy that a sentence can be checked for without a tagger): a retrieved sentence about the
 right topic that lacks the kind of fact asked for (a price, a count, a year, a name) does not
 answer the question. The question patterns are kept narrow, since a false type costs an answer.
+
+Two kinds of question bring their own check of an answer: a yes/no question naming something
+("… a facility in Philadelphia?") and an exclusion question ("other than X, which …?"); see
+`names`, `excluded` and `sets_aside`, and `answer.py` for how they rank and cut confidence.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .lexical import fold
+from .lexical import TOKEN_PATTERN, fold, terms
 
 # "what is", "what was", … and the contracted "what's", typed "whats" as often as not.
 _WHAT_IS = r"what(\s+(is|was|are|were)|['’]?s)"
@@ -40,14 +45,56 @@ _PERSON_QUESTION = re.compile(
     rf"\bwho (is|was|are|were|will be|has been)\b.*\b({_ROLES}|head|leader)s?\b",
     re.I,
 )
-_PLACE_QUESTION = re.compile(
-    r"\bwhere (is|are|was|were|does|do|did)\b.*\b(headquartered|headquarters|hq|based|located|incorporated|"
-    r"situated|offices?|campus|facility|facilities|plant)\b",
-    re.I,
-)
 _COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
 _DURATION_QUESTION = re.compile(r"\bhow long\b|\bhow many (days|weeks|months|years|hours)\b", re.I)
-_YEAR_QUESTION = re.compile(r"\b(what|which) year\b|\bwhen (was|were|did|is|will)\b|\bin what year\b", re.I)
+_YEAR_QUESTION = re.compile(r"\b(what|which) year\b|\bin what year\b", re.I)
+# "When did …", "on what date", "by when", "what month / quarter": a point in time, not only a year.
+_WHEN = r"\bwhen\s+(is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|might)\b"
+_DATE_QUESTION = re.compile(
+    rf"{_WHEN}|\b(what|which)\s+(date|day|month|quarter)\b|^\W*(by|until|since) when\b|\bhow soon\b",
+    re.I,
+)
+# A measure that is not money or a count: a survival, a rate, a median, a size. Only where the
+# question asks what it is ("what median …", "what was the response rate", "how large"), or names
+# it bare ("median overall survival for …"), never in a yes/no question ("does it improve response
+# rates?") or one asking why or how something changes.
+_STATISTIC = (
+    r"median\b|(overall|progression[- ]free|disease[- ]free|event[- ]free|relapse[- ]free)\s+survival"
+    r"|survival\s+(rate|time|benefit|figure|data)s?|(response|remission|survival|relapse|recurrence|mortality|"
+    r"success|cure|complication|toxicity|failure|adverse[- ]event)\s+rates?|hazard\s+ratio|odds\s+ratio"
+)
+_AUXILIARY = r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must|shall)\b"
+_YES_NO_START = rf"^\W*{_AUXILIARY}"
+_MEASURE_QUESTION = re.compile(
+    rf"^(?!{_YES_NO_START})(?!\W*(why|how)\b(?!\s+(long|large|big|small|high|low|much|many)\b))"
+    rf"(.*\b(what|which)\s+([\w-]+\s+){{0,3}}({_STATISTIC})"
+    rf"|\W*(the\s+)?([\w-]+\s+){{0,2}}({_STATISTIC})"
+    rf"|.*\bhow\s+(large|big|small|high|low)\b"
+    rf"|.*\b(which|what)\b.*\b(higher|lower|longer|shorter|better|worse)\s+({_STATISTIC}))"
+    rf"|\bhow\s+(does|do|did)\b.*\b({_STATISTIC}).*\bcompare",  # comparing two figures
+    re.I,
+)
+# Where something is based: "where is … headquartered / located / the site", "where else".
+_PLACE_QUESTION = re.compile(
+    r"\bwhere (is|are|was|were|does|do|did)\b.*\b(headquartered|headquarters|hq|based|located|incorporated|"
+    r"situated|offices?|campus|facility|facilities|plant|sites?)\b|\bwhere\s+else\b",
+    re.I,
+)
+# A named place: "which city", "in what country", "what state".
+_NAMED_PLACE_QUESTION = re.compile(
+    r"\b(what|which)\s+(city|cities|country|countries|state|states|town|towns|region|regions|province|county)\b",
+    re.I,
+)
+# A named organisation: "which company / university / agency …".
+_ORGANISATION_WORDS = (
+    r"company|companies|firm|firms|university|universities|institution|institutions|institute|agency|agencies|"
+    r"regulator|regulators|organi[sz]ations?|hospital|hospitals|sponsor|sponsors|licensor|manufacturer|"
+    r"partner|partners|collaborator|collaborators|(cancer\s+)?cent(er|re)s?"
+)
+# Words between "which" and the noun qualify it ("which US regulatory agency"); "what kind of company",
+# "what does the company get" ask something else.
+_QUALIFIER = r"(?!(does|do|did|is|are|was|were|has|have|had|can|will|the|a|an|of|kind|type|sort)\b)[\w-]+\s+"
+_ORGANISATION_QUESTION = re.compile(rf"\b(what|which)\s+({_QUALIFIER}){{0,2}}({_ORGANISATION_WORDS})\b", re.I)
 
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars?|euros?|usd|eur|million|billion|thousand)\b", re.I)
 # A quantity: a number standing alone (not part of a code such as "C-144-01", "PD-1" or the label
@@ -71,10 +118,48 @@ _PLACE = re.compile(
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A span of time: "5–7 weeks", "three months", "a year", "48 hours".
-_DURATION = re.compile(
+_SPAN = (
     r"\b(\d[\d,.]*(\s?[-–—]\s?\d[\d,.]*)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"several|few|many)[\s-]+(minutes?|hours?|days?|weeks?|months?|years?|decades?)\b",
+    r"several|few|many)[\s-]+(minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
+)
+_DURATION = re.compile(_SPAN, re.I)
+# A point in time: a year, a month's name, a quarter or half, a calendar date, a time relative to
+# now ("next year", "late 2025"), or a span anchored to an event ("within 22 days", "5–7 weeks
+# from resection").
+_DATE = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b"
+    rf"|(?-i:\b(January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+    rf"|(?-i:\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d)"
+    r"|\bQ[1-4]\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+(quarter|half)\b"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"
+    r"|\b(this|next|last|previous|coming|following)\s+(year|month|quarter|week|spring|summer|autumn|fall|winter)\b"
+    r"|\b(today|yesterday|tomorrow)\b"
+    rf"|{_SPAN}\s+(after|from|following|before|later|ago|post)\b|\b(after|within|following|in)\s+{_SPAN}",
     re.I,
+)
+# A number with a unit or a percentage: "12.4 months", "31%", "2 mg/kg", "10⁹ cells", "3-fold".
+_MEASURE = re.compile(
+    r"\d\s?%|\b(percent|per cent)\b"
+    rf"|{_SPAN}"
+    r"|\d[\d,.]*\s?(×\s?10\S*\s?)?(mg|g|kg|µg|mcg|ug|ml|mL|l|IU|MIU|units?|mm|cm|m|km|cells|patients|fold|x)\b"
+    r"|\b\d[\d,.]*-fold\b|\b\d[\d,.]*\s+(of|out of)\s+\d",
+    re.I,
+)
+# A named organisation: a name ending like one ("… University", "… Limited", "… Agency") or
+# starting so ("University of …"); or any capitalised name the question does not hold (checked in
+# `has_type`).
+_ORGANISATION = re.compile(
+    r"(?-i:\b[A-Z][\w&.-]*\s+(Inc|Corp|Corporation|Ltd|Limited|LLC|GmbH|AG|plc|SA|NV|University|Institute|"
+    r"Cent(er|re)|Hospital|Clinic|Agency|Administration|Foundation|Association|Society|College|Laborator(y|ies)|"
+    r"Pharmaceuticals?|Therapeutics|Biotherapeutics|Biotechnologies|Biosciences|Group|Company)\b)"
+    r"|(?-i:\b(University|Institute|College)\s+of\s+[A-Z])",
+)
+# A capitalised word inside a sentence (not its first word): a candidate name.
+_NAME = re.compile(r"(?<=[\w,;:)’'\"”]\s)(?-i:[A-Z][a-z][\w-]*)")
+# Capitalised words that name no organisation or place.
+_NOT_NAMES = frozenset(
+    "phase january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
 )
 
 # First match wins: "how many weeks" asks for a duration, not a count.
@@ -84,26 +169,38 @@ _CHECKS = (
     ("dose", _DOSE_QUESTION, _NUMBER),
     ("person", _PERSON_QUESTION, _PERSON),
     ("place", _PLACE_QUESTION, _PLACE),
+    ("named place", _NAMED_PLACE_QUESTION, _PLACE),
     ("duration", _DURATION_QUESTION, _DURATION),
     ("year", _YEAR_QUESTION, _YEAR),
+    ("date", _DATE_QUESTION, _DATE),
+    ("measure", _MEASURE_QUESTION, _MEASURE),
+    ("organisation", _ORGANISATION_QUESTION, _ORGANISATION),
     ("number", _COUNT_QUESTION, _NUMBER),
 )
 
 
 def expected_type(question: str) -> str | None:
-    """"money", "percent", "dose", "person", "place", "duration", "year", "number", or None when the
-    question asks for no particular kind of fact."""
+    """"money", "percent", "dose", "person", "place", "named place", "duration", "year", "date",
+    "measure", "organisation", "number", or None when the question asks for no particular kind of
+    fact."""
     for name, asks, _ in _CHECKS:
         if asks.search(question):
             return name
     return None
 
 
-def has_type(text: str, kind: str | None) -> bool:
-    """Whether `text` holds a fact of the expected kind (always True for None)."""
+def has_type(text: str, kind: str | None, question: str = "") -> bool:
+    """Whether `text` holds a fact of the expected kind (always True for None). An organisation
+    or a named place may also be any capitalised name that `question` does not hold ("Spain" for
+    "which country ruled California?")."""
     if kind is None:
         return True
-    return bool(next(has.search(text) for name, _, has in _CHECKS if name == kind))
+    if next(has.search(text) for name, _, has in _CHECKS if name == kind):
+        return True
+    if kind in ("organisation", "named place"):
+        asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
+        return any(n.lower() not in asked and n.lower() not in _NOT_NAMES for n in _NAME.findall(text))
+    return False
 
 
 # "What is X?", "what's X", "what are X", "who is X", "what does X mean": a question that names a
@@ -164,3 +261,75 @@ def _definition_pattern(term: str) -> re.Pattern[str]:
         rf"|\b(?:known as|called|named|such as|including|especially)\s+(?:the\s+)?{x}\b",
         re.I,
     )
+
+
+# -- Kinds of question with their own rule ---------------------------------------------------------
+
+# A yes/no question opens with an auxiliary verb ("Is …", "Does …", "Has …", "Can …"), or asks
+# it after a title ("Double balloon enteroscopy: is it safe?", as PubMedQA's questions do).
+_YES_NO = re.compile(rf"{_YES_NO_START}|[:.?]\s+{_AUXILIARY}", re.I)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether `question` asks yes or no ("Does Iovance own the rights to Proleukin?")."""
+    return _YES_NO.search(question) is not None
+
+
+def names(question: str) -> list[str]:
+    """The names a question holds: its words with a capital letter, its first word excepted, of
+    three characters or more (a two-letter one reads as a common word once folded: "US" as "us",
+    "IT" as "it"; and "US" is "U.S." in many texts)."""
+    words = (w.strip("?,.!;:()[]\"'“”‘’") for w in question.split()[1:])
+    return [w for w in words if len(w) > 2 and any(c.isupper() for c in w)]
+
+
+# "Other than X, which …", "besides X what …", "apart from X, does …": X is what the question
+# sets aside. It runs to the question word (after a comma or not) or dash that starts the question
+# proper, so X may be a list ("besides cervical, head and neck and lung cancer, what …").
+_EXCLUSION = re.compile(
+    r"\b(other than|besides|apart from|aside from|except for|except|excluding|in addition to)\s+(?P<x>.+?)"
+    r"(?=\s*(,\s*)?((in|from|at|on|for|with|to|by|of)\s+)?"
+    rf"(\?|;|$|\s[-–—]\s|\b(what|which|who|where|when|how|why)\b|\b{_AUXILIARY}))",
+    re.I,
+)
+# Words that make X one of several in a sentence ("Beyond melanoma, …", "anti-PD-1 treatments or
+# targeted therapies", "costs, logistical complexity, and …"), within a few words of it.
+_OTHERS = re.compile(
+    r"^(beyond|besides|other|apart|aside|addition|not|also|along|and|or|plus|versus|vs|than|well)$", re.I
+)
+OTHERS_WINDOW = 5  # words either side of X; lists of two or three short items ("A, B, and C") fit
+
+
+def excluded(question: str) -> str | None:
+    """What an exclusion question ("other than X, which …?") sets aside, or None."""
+    match = _EXCLUSION.search(question)
+    return match.group("x").strip(" \"'“”‘’") if match else None
+
+
+def sets_aside(text: str, aside: str) -> bool:
+    """Whether `text` names what an exclusion question sets aside (every content word of it, as
+    stems) and nowhere as one of several: then it answers about X, not about the others. X is one
+    of several when a word such as "beyond", "and" or "or" stands within OTHERS_WINDOW words of it
+    (or inside it), when a comma stands just before it ("called combustion chamber, firebox"), or
+    when a comma follows it closely and an "and" or "or" comes later (a list of longer items:
+    "Moffitt Cancer Center, MD Anderson Cancer Center, and …")."""
+    wanted = terms([aside])[0]
+    if not wanted:
+        return False
+    tokens = re.findall(rf"{TOKEN_PATTERN}|,", fold(text))
+    words = [t for t in tokens if t != ","]
+    stems = iter(terms(words) if words else [])
+    tokenized = [[] if t == "," else next(stems) for t in tokens]
+    if not set(wanted) <= {t for word in tokenized for t in word}:
+        return False
+    span = len(aside.split()) + OTHERS_WINDOW
+    for i, word in enumerate(tokenized):
+        if wanted[0] not in word:
+            continue
+        last = next((j for j in range(i, min(len(tokens), i + span)) if wanted[-1] in tokenized[j]), i)
+        near = tokens[max(0, i - OTHERS_WINDOW) : last + 1 + OTHERS_WINDOW]
+        after = tokens[last + 1 :]
+        listed = (i > 0 and tokens[i - 1] == ",") or ("," in after[:4] and {"and", "or"} & {t.lower() for t in after})
+        if listed or any(_OTHERS.match(t) for t in near):
+            return False
+    return True
