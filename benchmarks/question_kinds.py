@@ -17,13 +17,12 @@ reads its corpus and index).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import statistics
 import time
 from pathlib import Path
 
-from common import REPO, code_state, log
+from common import REPO, code_state
 
 READ_SETS = (
     "dev", "blind-a", "blind-b", "definitions-a", "howwhy-a", "yesno-a", "facts-a", "exclusion-a",
