@@ -21,7 +21,6 @@ from pathlib import Path
 from common import REPO, code_state, log
 
 import tilqa
-import tilqa.index.build
 import tilqa.token_codec
 from tilqa.evaluation import evaluate, load_questions
 from tilqa.index import live_build_dir
@@ -47,7 +46,6 @@ def main() -> int:
         for label, minimum in (("float16 (as shipped)", None), ("codes (minimum lowered)", 1024)):
             if minimum is not None:
                 tilqa.token_codec.MIN_TRAINING_TOKENS = minimum
-                tilqa.index.build.MIN_TRAINING_TOKENS = minimum
             assistant = tilqa.Assistant(index_dir=Path(tmp) / label.split()[0])
             log(f"{label}: building")
             assistant.build()

@@ -52,7 +52,6 @@ def test_too_few_vectors_to_train_is_refused() -> None:
 @pytest.fixture()
 def coded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A small corpus whose index codes its token vectors (the training minimum lowered)."""
-    monkeypatch.setattr("tilqa.index.build.MIN_TRAINING_TOKENS", 32)
     monkeypatch.setattr("tilqa.token_codec.MIN_TRAINING_TOKENS", 32)
     # Enough distinct words (HashEncoder's tokens) to train 256 centroids: 60 sentences of made-up
     # words, after the small corpus.

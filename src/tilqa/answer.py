@@ -136,11 +136,10 @@ class AnswerExtractor:
         }[scoring]
         self.confidence_weights = CONFIDENCE_WEIGHTS["tokens" if scoring == "tokens" else "hybrid"]
         self.token_scorer: TokenScorer | None = None
-        self.antecedents = antecedents(data)
         if scoring == "tokens":
             if data.tokens is None:
                 raise ValueError("sentence scoring by tokens needs an index built with token vectors")
-            self.token_scorer = TokenScorer(data.tokens, self.antecedents)
+            self.token_scorer = TokenScorer(data.tokens, antecedents(data))
         # Each sentence's heading path (of the first passage holding it).
         self.sections = sentence_sections(data.passages, len(data.sentences))
         texts = [f"{section}\n{s.text}" for section, s in zip(self.sections, data.sentences)]

@@ -11,9 +11,11 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .errors import CorpusError, ExtractionError
 from .formats import SUFFIXES, Heading, extract
+from .progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +108,25 @@ def read_document(file: CorpusFile) -> Document | SkippedFile:
     """Extract one file's text, or say why it is skipped (a scan without text, encrypted, damaged,
     empty, not UTF-8)."""
     try:
-        extracted = extract(file.path)
+        extracted = extract(file.path)  # an unreadable or textless file raises ExtractionError
     except ExtractionError as exc:
         return SkippedFile(file.source, str(exc))
-    except OSError as exc:
-        return SkippedFile(file.source, f"cannot be read ({exc.strerror or exc})")
-    if not extracted.text.strip():
-        return SkippedFile(file.source, "no text found in the file")
     return Document(file.source, extracted.text, file.sha256, extracted.format, extracted.headings, extracted.pages)
+
+
+def read_documents(
+    files: Sequence[CorpusFile], show_progress: bool | None = None
+) -> tuple[list[Document], list[SkippedFile]]:
+    """Extract every file, in order: the documents, and the files skipped with their reasons."""
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    for file in progress(files, show_progress, "extracting"):
+        result = read_document(file)
+        if isinstance(result, SkippedFile):
+            skipped.append(result)
+        else:
+            documents.append(result)
+    return documents, skipped
 
 
 def warn_skipped(skipped: list[SkippedFile]) -> None:
@@ -127,13 +140,8 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[SkippedFile]]:
     :raises CorpusError: when the folder is missing or no file in it can be read.
     """
     files, skipped = scan_corpus(corpus_dir)
-    documents: list[Document] = []
-    for file in files:
-        result = read_document(file)
-        if isinstance(result, SkippedFile):
-            skipped.append(result)
-        else:
-            documents.append(result)
+    documents, unreadable = read_documents(files)
+    skipped += unreadable
     warn_skipped(skipped)
     require_documents(corpus_dir, documents, skipped)
     return documents, skipped

@@ -64,10 +64,6 @@ class SentenceTokens:
     codes: np.ndarray | None = None  # uint8 (tokens, pieces)
     codec: TokenCodec | None = None
 
-    def __len__(self) -> int:
-        """The number of tokens stored."""
-        return len(self.ids)
-
     def unit_vectors(self, start: int, end: int) -> np.ndarray:
         """Tokens start:end as float32 unit vectors (decoded when stored as codes)."""
         if self.codes is not None and self.codec is not None:

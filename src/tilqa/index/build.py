@@ -14,11 +14,11 @@ import numpy as np
 
 from ..chunking import chunk_document
 from ..config import Settings
-from ..corpus import CorpusFile, Document, SkippedFile, read_document, require_documents, scan_corpus, warn_skipped
-from ..progress import progress
+from .. import token_codec
+from ..corpus import CorpusFile, Document, SkippedFile, read_documents, require_documents, scan_corpus, warn_skipped
 from ..embedding import Encoder, TokenVectors, text_key
 from ..errors import IndexCorruptError
-from ..token_codec import MIN_TRAINING_TOKENS, TokenCodec
+from ..token_codec import TokenCodec
 from ..token_scoring import SentenceTokens
 from .manifest import manifest_for, stale_reason
 from .records import BuildReport, PassageRecord, SentenceRecord, own_heading, passage_embedding_text, sentence_sections
@@ -52,9 +52,10 @@ def refresh_index(
     """
     started = time.perf_counter()
     files, unsupported = scan_corpus(settings.corpus_dir)
+    hashes = {f.source: f.sha256 for f in files}
     index_dir = settings.index_dir
     with build_lock(index_dir, lock_timeout):
-        reason = "forced rebuild" if force else why_rebuild(settings, {f.source: f.sha256 for f in files})
+        reason = "forced rebuild" if force else why_rebuild(settings, hashes)
         if reason is None:
             manifest = read_manifest(live_build_dir(index_dir))  # type: ignore[arg-type]
             skipped = [*unsupported, *(SkippedFile(s, e["reason"]) for s, e in manifest.get("skipped", {}).items())]
@@ -70,7 +71,6 @@ def refresh_index(
         passages, sentences = chunk_corpus(documents, settings)
         embedded = embed(passages, sentences, settings, embedder, show_progress)
         counts = {"files_indexed": len(documents), "passages": len(passages), "sentences": len(sentences)}
-        hashes = {f.source: f.sha256 for f in files}
         manifest = manifest_for(
             settings,
             {d.source: d.sha256 for d in documents},
@@ -103,7 +103,9 @@ def extract_corpus(
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     fresh = [f for f in files if f.sha256 not in previous and f.sha256 not in failed]
-    extracted = {f.source: read_document(f) for f in progress(fresh, show_progress, "extracting")}
+    extracted: dict[str, Document | SkippedFile] = {
+        r.source: r for group in read_documents(fresh, show_progress) for r in group
+    }
     for f in files:
         if f.sha256 in previous:
             documents.append(dataclasses.replace(previous[f.sha256], source=f.source))
@@ -239,7 +241,7 @@ def stack_tokens(rows: list[TokenVectors], headings: list[int], codec: TokenCode
     lengths = [len(t.ids) for t in rows]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     ids = np.concatenate([t.ids for t in rows]).astype(np.int32)
-    if codec is None and offsets[-1] >= MIN_TRAINING_TOKENS:
+    if codec is None and offsets[-1] >= token_codec.MIN_TRAINING_TOKENS:
         # No codebook yet: every row is float16, so train on them all.
         codec = TokenCodec.train(np.concatenate([t.vectors for t in rows]))
     if codec is None:
