@@ -2,6 +2,7 @@
 codes (plumbing, with HashEncoder; the answers it gives are measured by
 benchmarks/token_compression.py)."""
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +115,49 @@ def test_a_damaged_codebook_is_named_and_rebuilt(coded: Settings) -> None:
         load_index(coded.index_dir)
     assert refresh_index(coded, ENCODER).rebuilt
     load_index(coded.index_dir)
+
+
+class CountingEncoder:
+    """HashEncoder, recording how many texts each call embeds."""
+
+    def __init__(self) -> None:
+        self.model_name = ENCODER.model_name
+        self.dimension = ENCODER.dimension
+        self.calls: list[int] = []
+
+    def encode(self, texts, show_progress=None):
+        self.calls.append(len(texts))
+        return ENCODER.encode(texts)
+
+    def encode_with_tokens(self, texts, show_progress=None):
+        self.calls.append(len(texts))
+        return ENCODER.encode_with_tokens(texts)
+
+    def token_strings(self, ids):
+        return ENCODER.token_strings(ids)
+
+
+def test_a_build_embeds_in_chunks_and_codes_tokens_as_soon_as_it_has_a_codebook(
+    coded: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    whole = Settings.load(environ={}, corpus_dir=coded.corpus_dir, index_dir=tmp_path / "whole", model=ENCODER.model_name)
+    refresh_index(whole, ENCODER)
+    monkeypatch.setattr("tilqa.index.build.EMBED_CHUNK", 5)
+    monkeypatch.setattr("tilqa.token_codec.MAX_TRAINING_TOKENS", 300)  # trained after the first chunks
+    encoder = CountingEncoder()
+    with caplog.at_level(logging.INFO, logger="tilqa.token_codec"):
+        refresh_index(coded, encoder)
+    assert len(encoder.calls) > 10 and max(encoder.calls) == 5
+    # Trained once, mid-build, on the first chunks' tokens rather than at the end on all of them.
+    trained = [int(r.getMessage().split()[5]) for r in caplog.records if "trained a token codebook" in r.getMessage()]
+    streamed, reference = load_index(coded.index_dir), load_index(whole.index_dir)
+    assert streamed.sentences == reference.sentences and streamed.passages == reference.passages
+    assert np.array_equal(streamed.sentence_vectors, reference.sentence_vectors)
+    # Every token row, the first chunks' too, is stored as codes of the one codebook.
+    tokens = streamed.tokens
+    assert tokens is not None and tokens.vectors is None and tokens.codes is not None
+    assert len(trained) == 1 and 300 <= trained[0] < len(tokens.ids)
+    for row in (0, len(streamed.sentences) - 1):
+        _, fresh = ENCODER.encode_with_tokens([streamed.sentences[row].text])
+        stored = np.asarray(tokens.codes[tokens.offsets[row] : tokens.offsets[row + 1]])
+        assert np.array_equal(stored, tokens.codec.encode(fresh[0].vectors))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Iterable, Sequence, TypeVar
+from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -18,3 +19,18 @@ def progress(items: Sequence[T], show: bool | None, description: str, minimum: i
     from tqdm.auto import tqdm
 
     return tqdm(items, desc=description, unit="file")
+
+
+@contextlib.contextmanager
+def text_progress(total: int, show: bool | None, description: str) -> Iterator[Any]:
+    """A tqdm bar counting `total` texts (default: only on a terminal, for more than one), or
+    None; the caller calls `update(n)` on it."""
+    if show is None:
+        show = sys.stderr.isatty() and total > 1
+    if not show:
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc=description, unit="text") as bar:
+        yield bar

@@ -30,6 +30,7 @@ import numpy as np
 from .config import DEFAULT_MODEL
 from .embedding import Embedder, TokenVectors
 from .errors import ClusterError, SettingsError, TilqaError
+from .progress import text_progress
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,9 @@ class RayEncoder:
         self.actors = actors
         self.cpus_per_actor = cpus_per_actor
         self.local_below = local_below
+        # Texts a build hands over at once: starting the actor pool and loading the model on
+        # each actor takes seconds, so fewer, larger calls than a local build's.
+        self.build_chunk = 16_384
         self._local = Embedder(model, batch_size)  # questions, small jobs, the tokenizer
         self._connect_lock = threading.Lock()
         self._connected_here = False
@@ -253,7 +257,7 @@ class RayEncoder:
                     compute=ray.data.ActorPoolStrategy(min_size=1, max_size=pool, initial_size=pool),
                     num_cpus=self.cpus_per_actor,
                 )
-                with _progress(total, show_progress) as bar:
+                with text_progress(total, show_progress, "embedding on ray") as bar:
                     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
                         positions = np.asarray(batch["position"], dtype=np.int64)
                         rows = np.asarray(batch["vector"], dtype=np.float32)
@@ -279,20 +283,6 @@ class RayEncoder:
                 f"embedding on the Ray cluster at {self.address} returned {int(seen.sum())} of {total} texts"
             )
         return np.ascontiguousarray(vectors), (tokens if with_tokens else None)  # type: ignore[return-value]
-
-
-@contextlib.contextmanager
-def _progress(total: int, show: bool | None) -> Iterator[Any]:
-    """A tqdm bar counting texts embedded (default: only on a terminal), or None."""
-    if show is None:
-        show = sys.stderr.isatty()
-    if not show:
-        yield None
-        return
-    from tqdm.auto import tqdm
-
-    with tqdm(total=total, desc="embedding on ray", unit="text") as bar:
-        yield bar
 
 
 # Actors that die while loading the model (a node lost, memory exhausted) are replaced this many

@@ -15,6 +15,7 @@ import numpy as np
 from ..chunking import chunk_document
 from ..config import Settings
 from .. import token_codec
+from ..progress import text_progress
 from ..corpus import CorpusFile, Document, SkippedFile, read_documents, require_documents, scan_corpus, warn_skipped
 from ..embedding import Encoder, TokenVectors, text_key
 from ..errors import IndexCorruptError
@@ -193,7 +194,7 @@ def embed(
         (k, t) for k, t in wanted.items()
         if (k in vector_keys and k not in cache) or (k in needs_tokens and k not in token_cache)
     )
-    _embed_missing(missing, needs_tokens, embedder, cache, token_cache, show_progress)
+    codec = _embed_missing(missing, needs_tokens, embedder, cache, token_cache, codec, show_progress)
     dimension = int(next(iter(cache.values())).shape[0]) if cache else embedder.dimension
     vectors = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dimension), np.float32)
     tokens = None
@@ -207,25 +208,63 @@ def embed(
     return Embedded(vectors, keys, tokens, dimension, len(missing), len(wanted) - len(missing))
 
 
+# Texts per encoder call in a build. The build keeps only the vectors of what it embedded and,
+# once a codebook exists, the codes of their tokens (48 bytes a token, not 768 of float16 values
+# nor the encoder's float32 output), so its memory grows with the corpus by about 2 KiB a sentence
+# rather than 30; an encoder may ask for larger calls (`build_chunk`, e.g. a Ray actor pool, which
+# costs seconds to start).
+EMBED_CHUNK = 2048
+
+
 def _embed_missing(
     missing: list[tuple[str, str]],
     needs_tokens: set[str],
     embedder: Encoder,
     cache: dict[str, np.ndarray],
     token_cache: dict[str, TokenVectors],
+    codec: TokenCodec | None,
     show_progress: bool | None,
-) -> None:
-    """Embed `missing` ((key, text) pairs) into the caches, in one pass of the encoder: token
-    vectors are kept for the texts in `needs_tokens` (sentences and headings, not passages)."""
+) -> TokenCodec | None:
+    """Embed `missing` ((key, text) pairs) into the caches, chunk by chunk, one pass of the
+    encoder a text: token vectors are kept for the texts in `needs_tokens` (sentences and
+    headings, not passages), as codes of `codec` as soon as there is one. Without a codebook, one
+    is trained as soon as a chunk brings `MAX_TRAINING_TOKENS` token vectors; returns the codebook
+    (None while the index is too small to train one)."""
     if not missing:
-        return
-    keys, texts = [k for k, _ in missing], [t for _, t in missing]
-    if not needs_tokens:
-        cache.update(zip(keys, embedder.encode(texts, show_progress=show_progress)))
-        return
-    vectors, tokens = embedder.encode_with_tokens(texts, show_progress=show_progress)
-    cache.update(zip(keys, vectors))
-    token_cache.update((k, t) for k, t in zip(keys, tokens) if k in needs_tokens)
+        return codec
+    chunk = max(1, int(getattr(embedder, "build_chunk", EMBED_CHUNK)))
+    waiting: list[str] = []  # keys whose float16 token vectors wait for a codebook
+    with text_progress(len(missing), show_progress, "embedding") as bar:
+        for first in range(0, len(missing), chunk):
+            part = missing[first : first + chunk]
+            keys, texts = [k for k, _ in part], [t for _, t in part]
+            if not needs_tokens:
+                cache.update(zip(keys, embedder.encode(texts, show_progress=False)))
+            else:
+                vectors, tokens = embedder.encode_with_tokens(texts, show_progress=False)
+                cache.update(zip(keys, vectors))
+                kept = [(k, t) for k, t in zip(keys, tokens) if k in needs_tokens]
+                if codec is not None:
+                    token_cache.update(zip([k for k, _ in kept], encode_tokens([t for _, t in kept], codec)))
+                else:
+                    token_cache.update(kept)
+                    waiting.extend(k for k, _ in kept)
+                    if sum(len(token_cache[k].ids) for k in waiting) >= token_codec.MAX_TRAINING_TOKENS:
+                        codec = TokenCodec.train(np.concatenate([token_cache[k].vectors for k in waiting]))
+                        token_cache.update(zip(waiting, encode_tokens([token_cache[k] for k in waiting], codec)))
+                        waiting = []
+            if bar is not None:
+                bar.update(len(part))
+    return codec
+
+
+def encode_tokens(rows: Sequence[TokenVectors], codec: TokenCodec) -> list[TokenVectors]:
+    """`rows` (float16 token vectors) as codes of `codec`, in one pass."""
+    if not rows:
+        return []
+    codes = codec.encode(np.concatenate([t.vectors for t in rows]))
+    at = np.concatenate([[0], np.cumsum([len(t.ids) for t in rows])])
+    return [TokenVectors(t.ids, codes[at[i] : at[i + 1]]) for i, t in enumerate(rows)]
 
 
 def stack_tokens(rows: list[TokenVectors], headings: list[int], codec: TokenCodec | None = None) -> SentenceTokens:
