@@ -143,7 +143,7 @@ def test_another_model_or_chunking_setting_rebuilds(small: Settings) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncate_faiss", "delete_faiss", "manifest_not_json", "count_mismatch", "dangling_current", "delete_tokens", "token_count_mismatch"],
+    ["truncate_faiss", "delete_faiss", "vector_count_mismatch", "manifest_not_json", "count_mismatch", "dangling_current", "delete_tokens", "token_count_mismatch"],
 )
 def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> None:
     build(small)
@@ -153,8 +153,11 @@ def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> Non
         (folder / "passages.faiss").write_bytes(data[: len(data) // 2])
         expected = "passages.faiss"
     elif damage == "delete_faiss":
-        (folder / "sentences.faiss").unlink()
-        expected = "sentences.faiss is missing"
+        (folder / "sentences.npy").unlink()
+        expected = "sentences.npy is missing"
+    elif damage == "vector_count_mismatch":
+        np.save(folder / "sentences.npy", np.load(folder / "sentences.npy")[:-1])
+        expected = "sentences.npy holds"
     elif damage == "manifest_not_json":
         (folder / "manifest.json").write_text("{not json", "utf-8")
         expected = "manifest.json is not valid JSON"

@@ -16,7 +16,7 @@ from .citations import answer_text, cite
 from .config import Settings
 from .corpus import corpus_fingerprint
 from .embedding import Encoder, make_encoder
-from .errors import IndexCorruptError, QuestionError
+from .errors import IndexCorruptError, IndexFormatError, QuestionError
 from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason
 from .question import clean_question
 from .results import Answer
@@ -135,6 +135,8 @@ class Assistant:
             reason = stale_reason(data.manifest, self.settings, corpus_fingerprint(self.settings.corpus_dir))
         except FileNotFoundError:
             reason = "no index yet"
+        except IndexFormatError as exc:
+            reason = str(exc)
         except IndexCorruptError as exc:
             log.warning("index in %s is damaged (%s); rebuilding", self.settings.index_dir, exc)
             reason = str(exc)

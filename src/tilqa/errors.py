@@ -17,6 +17,11 @@ class IndexCorruptError(TilqaError):
     """The saved index is damaged or inconsistent; it must be rebuilt from the corpus."""
 
 
+class IndexFormatError(TilqaError):
+    """The saved index was written in another format by another tilqa: not damaged, but stale;
+    it is rebuilt from the corpus."""
+
+
 class IndexLockedError(TilqaError):
     """Another process is building the index and did not finish in time."""
 

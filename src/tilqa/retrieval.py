@@ -8,7 +8,13 @@ import numpy as np
 
 from .config import Settings
 from .index import IndexData
+from .index.vectors import top_rows
 from .lexical import LexicalIndex
+
+
+# With an approximate sentence index, the sentences found for a question: this many for each
+# passage retrieval wants.
+SENTENCES_PER_PASSAGE = 4
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,10 @@ class Retriever:
             return []
         k = min(n, max(self.settings.candidates, limit))
         dense = self._dense(vector, k)
-        dense_candidates = [int(r) for r in np.argsort(-dense, kind="stable")[:k]]
+        dense_candidates = [int(r) for r in top_rows(dense, k)]
         bm25 = self.lexical.scores(question)
         fused = self._fuse(dense, bm25, dense_candidates, k)
-        order = np.argsort(-fused, kind="stable")[:limit]
+        order = top_rows(fused, limit)
         top = float(fused[order[0]]) or 1.0
         return [Hit(int(i), float(fused[i]) / top, float(dense[i]), float(bm25[i])) for i in order]
 
@@ -57,8 +63,17 @@ class Retriever:
         scores, rows = self.data.passage_vectors.search(vector.reshape(1, -1), k)
         found = rows[0] >= 0
         dense[rows[0][found]] = scores[0][found]
-        sentence_scores = self.data.sentence_vectors @ vector
-        np.maximum.at(dense, self._passage_of, sentence_scores[self._sentence_passage])
+        if self.data.sentence_search is None:  # every sentence compared
+            sentence_scores = self.data.sentence_vectors @ vector
+            np.maximum.at(dense, self._passage_of, sentence_scores[self._sentence_passage])
+            return dense
+        # An approximate index: the sentences nearest the question, a few for each passage wanted.
+        scores, rows = self.data.sentence_search.search(vector.reshape(1, -1), SENTENCES_PER_PASSAGE * k)
+        found = rows[0] >= 0
+        best = np.full(len(self.data.sentences), -1.0, dtype=np.float32)
+        best[rows[0][found]] = scores[0][found]
+        hit = np.flatnonzero(best[self._sentence_passage] > -1.0)  # (passage, sentence) pairs found
+        np.maximum.at(dense, self._passage_of[hit], best[self._sentence_passage[hit]])
         return dense
 
     def _fuse(self, dense: np.ndarray, bm25: np.ndarray, dense_candidates: list[int], k: int) -> np.ndarray:
@@ -71,7 +86,7 @@ class Retriever:
             fused = np.zeros(len(dense))
             for rank, row in enumerate(dense_candidates):
                 fused[row] += s.dense_weight / (s.rrf_k + rank + 1)
-            for rank, row in enumerate(np.argsort(-bm25, kind="stable")[:k]):
+            for rank, row in enumerate(top_rows(bm25, k)):
                 if bm25[row] > 0:
                     fused[row] += (1 - s.dense_weight) / (s.rrf_k + rank + 1)
             return fused

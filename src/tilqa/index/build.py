@@ -18,7 +18,7 @@ from .. import token_codec
 from ..progress import text_progress
 from ..corpus import CorpusFile, Document, SkippedFile, read_documents, require_documents, scan_corpus, warn_skipped
 from ..embedding import Encoder, TokenVectors, text_key
-from ..errors import IndexCorruptError
+from ..errors import IndexCorruptError, IndexFormatError
 from ..token_codec import TokenCodec
 from ..token_scoring import SentenceTokens
 from .manifest import manifest_for, stale_reason
@@ -81,7 +81,7 @@ def refresh_index(
         )
         write_build(
             index_dir, manifest, documents, passages, sentences,
-            embedded.vectors, embedded.keys, settings.model, embedded.tokens,
+            embedded.vectors, embedded.keys, embedded.tokens,
         )
         return BuildReport(
             True, reason, len(documents), tuple(skipped), len(passages), len(sentences),
@@ -125,6 +125,8 @@ def why_rebuild(settings: Settings, files: dict[str, str]) -> str | None:
         return "no index yet"
     try:
         load_index(settings.index_dir)  # validates every file, not only the manifest
+    except IndexFormatError as exc:
+        return str(exc)
     except IndexCorruptError as exc:
         log.warning("index in %s is damaged: %s", settings.index_dir, exc)
         return f"index damaged: {exc}"

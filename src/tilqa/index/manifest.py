@@ -8,8 +8,10 @@ from .._version import __version__
 from ..config import Settings
 
 # 2: token vectors; 3: and the token vectors of each sentence's heading; 4: documents' extracted
-# text (documents.jsonl), passages' pages, and files skipped with their reasons
-FORMAT = 4
+# text (documents.jsonl), passages' pages, and files skipped with their reasons; 5: vectors as
+# memory-mapped .npy files, an approximate (IVF) search index above a size, described in the
+# manifest's "vector_index"
+FORMAT = 5
 
 
 def manifest_for(

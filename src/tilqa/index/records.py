@@ -45,11 +45,14 @@ class IndexData:
     manifest: dict[str, Any]
     passages: tuple[PassageRecord, ...]
     sentences: tuple[SentenceRecord, ...]
-    passage_vectors: faiss.Index
-    sentence_vectors: np.ndarray
+    passage_vectors: faiss.Index  # the passages' search index (exact or IVF: manifest "vector_index")
+    sentence_vectors: np.ndarray  # float32 rows, memory-mapped
     tokens: SentenceTokens | None = None  # when built for token scoring
     # The extracted text of every document, by source: what citation offsets index into.
     documents: Mapping[str, Document] = field(default_factory=dict)
+    # An approximate search index over the sentence vectors, in an index too large to compare a
+    # question with every sentence; None when it is compared with every one.
+    sentence_search: faiss.Index | None = None
 
 
 @dataclass(frozen=True)

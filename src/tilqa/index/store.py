@@ -22,11 +22,12 @@ import numpy as np
 
 from ..corpus import Document
 from ..embedding import TokenVectors, text_key
-from ..errors import IndexCorruptError, IndexLockedError
+from ..errors import IndexCorruptError, IndexFormatError, IndexLockedError
 from ..formats import Heading
 from ..token_codec import TokenCodec
 from ..token_scoring import SentenceTokens
 from .manifest import FORMAT
+from .vectors import VectorIndexInfo, make_vector_index, read_vector_index
 from .records import IndexData, PassageRecord, SentenceRecord, own_heading, sentence_sections
 
 if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_headings.npy")  # and the vectors, either of:
 TOKEN_VECTORS = "token_vectors.npy"  # float16, in an index too small to train a codebook
 TOKEN_CODES = ("token_codes.npy", "token_codebook.npy")  # product-quantization codes and codebook
+PASSAGE_VECTORS = "passages.npy"
+SENTENCE_VECTORS = "sentences.npy"
+VECTOR_KEYS = "vector_keys.npy"  # the text_key of each row of passages.npy, then of sentences.npy
 CURRENT = "CURRENT"
 BUILDS = "builds"
 LOCK = ".build.lock"
@@ -100,6 +104,7 @@ def load_index(index_dir: Path) -> IndexData:
 
     :raises FileNotFoundError: when there is no index yet.
     :raises IndexCorruptError: naming what is wrong with a damaged or inconsistent index.
+    :raises IndexFormatError: when another tilqa wrote it in another format (it is stale).
     """
     build_id = current_build(index_dir)
     if build_id is None:
@@ -108,49 +113,58 @@ def load_index(index_dir: Path) -> IndexData:
     if not build.is_dir():
         raise IndexCorruptError(f"{CURRENT} names build {build_id!r}, which is missing")
     manifest = read_manifest(build)
+    if manifest.get("format") != FORMAT:  # stale, not damaged: its files are another layout
+        raise IndexFormatError(f"index is in format {manifest.get('format')}, this tilqa writes format {FORMAT}")
     passages, sentences = read_records(build / "passages.jsonl")
-    passage_vectors = _read_faiss(build / "passages.faiss")
-    sentence_index = _read_faiss(build / "sentences.faiss")
-    _check_vectors(manifest, passage_vectors, sentence_index, len(passages), len(sentences))
-    sentence_vectors = sentence_index.reconstruct_n(0, sentence_index.ntotal)
-    # An index of another format is stale, not damaged: stale_reason says so, and it is rebuilt.
-    current_format = manifest.get("format") == FORMAT
-    tokens = read_tokens(build, len(sentences)) if manifest.get("token_vectors") and current_format else None
-    documents = read_documents(build) if current_format else {}
-    if current_format and any(p.source not in documents for p in passages):
-        raise IndexCorruptError("documents.jsonl lacks the text of a document that passages.jsonl cites")
-    return IndexData(build_id, manifest, passages, sentences, passage_vectors, sentence_vectors, tokens, documents)
-
-
-def _check_vectors(
-    manifest: dict[str, Any], passage_index: faiss.Index, sentence_index: faiss.Index, passages: int, sentences: int
-) -> None:
-    dim = manifest.get("dimension")
-    for name, idx, expected in (
-        ("passages.faiss", passage_index, passages),
-        ("sentences.faiss", sentence_index, sentences),
-    ):
-        if idx.ntotal != expected:
-            raise IndexCorruptError(f"{name} holds {idx.ntotal} vectors for {expected} records")
-        if idx.d != dim:
-            raise IndexCorruptError(f"{name} has dimension {idx.d}, manifest says {dim}")
-    if manifest.get("passages") != passages:
+    if manifest.get("passages") != len(passages):
         raise IndexCorruptError(
-            f"manifest counts {manifest.get('passages')} passages, passages.jsonl has {passages}"
+            f"manifest counts {manifest.get('passages')} passages, passages.jsonl has {len(passages)}"
         )
+    searches = _vector_index_infos(manifest)
+    dimension = manifest.get("dimension")
+    _load_array(build, PASSAGE_VECTORS, mmap=True, rows=len(passages), dimension=dimension)
+    sentence_vectors = _load_array(build, SENTENCE_VECTORS, mmap=True, rows=len(sentences), dimension=dimension)
+    passage_search = _read_faiss(build / "passages.faiss", searches["passages"], len(passages), dimension)
+    sentence_search = (
+        _read_faiss(build / "sentences.faiss", searches["sentences"], len(sentences), dimension)
+        if searches["sentences"].kind != "flat" else None
+    )
+    tokens = read_tokens(build, len(sentences)) if manifest.get("token_vectors") else None
+    documents = read_documents(build)
+    if any(p.source not in documents for p in passages):
+        raise IndexCorruptError("documents.jsonl lacks the text of a document that passages.jsonl cites")
+    return IndexData(
+        build_id, manifest, passages, sentences, passage_search, sentence_vectors, tokens, documents, sentence_search
+    )
+
+
+def _vector_index_infos(manifest: dict[str, Any]) -> dict[str, VectorIndexInfo]:
+    described = manifest.get("vector_index")
+    try:
+        return {name: VectorIndexInfo.from_dict(described[name]) for name in ("passages", "sentences")}  # type: ignore[index]
+    except (TypeError, KeyError, ValueError) as exc:
+        raise IndexCorruptError(f"manifest.json does not describe its vector indexes ({exc})") from None
 
 
 def read_manifest(build: Path) -> dict[str, Any]:
     return _read_json(build / "manifest.json")
 
 
-def _load_array(build: Path, name: str, mmap: bool = False) -> np.ndarray:
+def _load_array(
+    build: Path, name: str, mmap: bool = False, rows: int | None = None, dimension: int | None = None
+) -> np.ndarray:
+    """An array of the build, checked to hold `rows` rows of `dimension` values when given."""
     try:
-        return np.load(build / name, mmap_mode="r" if mmap else None, allow_pickle=False)
+        array = np.load(build / name, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
         raise IndexCorruptError(f"{name} is missing") from None
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{name} cannot be read ({exc})") from None
+    if rows is not None and (array.ndim != 2 or len(array) != rows):
+        raise IndexCorruptError(f"{name} holds {len(array)} vectors for {rows} records")
+    if dimension is not None and array.shape[1] != dimension:
+        raise IndexCorruptError(f"{name} has dimension {array.shape[1]}, manifest says {dimension}")
+    return array
 
 
 def read_tokens(build: Path, sentences: int) -> SentenceTokens:
@@ -192,15 +206,18 @@ def _read_json(path: Path) -> dict[str, Any]:
     return value
 
 
-def _read_faiss(path: Path) -> faiss.Index:
-    import faiss
-
+def _read_faiss(path: Path, info: VectorIndexInfo, rows: int, dimension: Any) -> faiss.Index:
     if not path.is_file():
         raise IndexCorruptError(f"{path.name} is missing")
     try:
-        return faiss.read_index(str(path))
+        index = read_vector_index(path, info)
     except RuntimeError as exc:
         raise IndexCorruptError(f"{path.name} cannot be read ({str(exc).splitlines()[0]})") from None
+    if index.ntotal != rows:
+        raise IndexCorruptError(f"{path.name} holds {index.ntotal} vectors for {rows} records")
+    if index.d != dimension:
+        raise IndexCorruptError(f"{path.name} has dimension {index.d}, manifest says {dimension}")
+    return index
 
 
 def read_records(path: Path) -> tuple[tuple[PassageRecord, ...], tuple[SentenceRecord, ...]]:
@@ -284,15 +301,20 @@ def read_vector_cache(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     build = live_build_dir(index_dir)
     if build is None:
         return {}
-    path = build / "embeddings.npz"
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["model"]) != model:
-                return {}
-            return dict(zip(data["keys"].tolist(), data["vectors"]))
-    except (OSError, KeyError, ValueError) as exc:
-        log.info("no reusable embeddings in %s (%s)", path, exc)
+        manifest = read_manifest(build)
+        if manifest.get("format") != FORMAT or manifest.get("model") != model:
+            return {}
+        keys = _load_array(build, VECTOR_KEYS)
+        vectors = [_load_array(build, name, mmap=True) for name in (PASSAGE_VECTORS, SENTENCE_VECTORS)]
+    except (OSError, IndexCorruptError) as exc:
+        log.info("no reusable embeddings in %s (%s)", build, exc)
         return {}
+    rows = [row for array in vectors for row in array]  # views of the mapped files, read when stacked
+    if len(rows) != len(keys):
+        log.info("no reusable embeddings in %s (%d keys for %d vectors)", build, len(keys), len(rows))
+        return {}
+    return dict(zip(keys.astype(str).tolist(), rows))
 
 
 def read_token_cache(index_dir: Path, model: str) -> tuple[dict[str, TokenVectors], TokenCodec | None]:
@@ -336,7 +358,6 @@ def write_build(
     sentences: Sequence[SentenceRecord],
     vectors: np.ndarray,
     keys: Sequence[str],
-    model: str,
     tokens: SentenceTokens | None,
 ) -> str:
     """Write a build under a temporary name, make it live atomically, and remove old builds;
@@ -346,8 +367,7 @@ def write_build(
     tmp, build_id = _new_build_dir(builds)
     _write_documents(tmp / "documents.jsonl", documents)
     _write_records(tmp / "passages.jsonl", passages, sentences)
-    _write_vectors(tmp, vectors, len(passages), manifest["dimension"])
-    _write_vector_cache(tmp / "embeddings.npz", vectors, keys, model, manifest["dimension"])
+    manifest = {**manifest, "vector_index": _write_vectors(tmp, vectors, keys, len(passages), manifest["dimension"])}
     if tokens is not None:
         _write_tokens(tmp, tokens)
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
@@ -385,20 +405,26 @@ def _write_records(path: Path, passages: Sequence[PassageRecord], sentences: Seq
             handle.write(json.dumps({"kind": "passage", **asdict(p)}, ensure_ascii=False) + "\n")
 
 
-def _write_vectors(folder: Path, vectors: np.ndarray, passages: int, dimension: int) -> None:
+def _write_vectors(
+    folder: Path, vectors: np.ndarray, keys: Sequence[str], passages: int, dimension: int
+) -> dict[str, dict[str, Any]]:
+    """The passages' and sentences' vectors (float32 .npy, read memory-mapped), their text_keys
+    (the next build's embedding cache), and the search index of each: passages.faiss always,
+    sentences.faiss only when approximate (exact sentence search reads sentences.npy). Returns
+    the manifest's description of the two searches."""
     import faiss
 
-    faiss.write_index(_flat_index(vectors[:passages], dimension), str(folder / "passages.faiss"))
-    faiss.write_index(_flat_index(vectors[passages:], dimension), str(folder / "sentences.faiss"))
-
-
-def _flat_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
-    import faiss
-
-    index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(vectors)
-    return index
+    vectors = vectors.reshape(-1, dimension)
+    np.save(folder / PASSAGE_VECTORS, vectors[:passages], allow_pickle=False)
+    np.save(folder / SENTENCE_VECTORS, vectors[passages:], allow_pickle=False)
+    np.save(folder / VECTOR_KEYS, np.array(list(keys), dtype="S64"), allow_pickle=False)
+    described = {}
+    for name, rows in (("passages", vectors[:passages]), ("sentences", vectors[passages:])):
+        index, info = make_vector_index(rows)
+        if name == "passages" or info.kind != "flat":
+            faiss.write_index(index, str(folder / f"{name}.faiss"))
+        described[name] = info.to_dict()
+    return described
 
 
 def _write_tokens(folder: Path, tokens: SentenceTokens) -> None:
@@ -409,16 +435,6 @@ def _write_tokens(folder: Path, tokens: SentenceTokens) -> None:
         np.save(folder / TOKEN_CODES[1], tokens.codec.centroids, allow_pickle=False)
     else:
         np.save(folder / TOKEN_VECTORS, tokens.vectors, allow_pickle=False)
-
-
-def _write_vector_cache(path: Path, vectors: np.ndarray, keys: Sequence[str], model: str, dimension: int) -> None:
-    unique = dict(zip(keys, range(len(keys))))
-    np.savez(
-        path,
-        model=np.array(model),
-        keys=np.array(list(unique), dtype="U64"),
-        vectors=vectors[list(unique.values())] if unique else np.zeros((0, dimension), np.float32),
-    )
 
 
 def _publish(index_dir: Path, tmp: Path, build_id: str) -> None:

@@ -1,0 +1,144 @@
+"""The FAISS indexes over passage and sentence vectors: exact search up to `ANN_MIN_VECTORS`
+vectors, an inverted-file index (IVF) above, whose recall against exact search is measured when
+it is built and recorded in the manifest.
+
+Exact search reads every vector for every question: at 10,000 passages that is a few milliseconds,
+at a million a tenth of a second and more. IVF clusters the vectors (k-means, `4 * sqrt(n)` lists)
+and compares a question with the vectors of its `nprobe` nearest clusters only. `nprobe` is chosen
+at build time: the smallest power of two whose recall@10 against exact search, on a seeded sample
+of the index's own vectors as questions, reaches `RECALL_TARGET`. IVF keeps the vectors
+themselves (`IndexIVFFlat`), so the similarities it returns are exact: only which vectors are
+compared is approximate. Both kinds are read memory-mapped, so opening a large index reads
+nothing until a question needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
+    import faiss
+
+log = logging.getLogger(__name__)
+
+ANN_MIN_VECTORS = 100_000  # below this, exact search takes a few milliseconds: no reason to approximate
+RECALL_TARGET = 0.99  # nprobe grows until recall@10 reaches this on the sample (the floor we promise: 0.98)
+RECALL_QUERIES = 500
+NEIGHBOURS = 10
+TRAINING_POINTS_PER_LIST = 40  # k-means sample: FAISS advises at least 39 points a centroid
+SEED = 1234
+ADD_BATCH = 65_536
+
+
+@dataclass(frozen=True)
+class VectorIndexInfo:
+    """How a vector index searches, as the manifest records it."""
+
+    kind: str  # "flat" (exact) or "ivf"
+    vectors: int
+    lists: int | None = None  # IVF clusters
+    nprobe: int | None = None  # clusters searched a question
+    recall_at_10: float | None = None  # against exact search, on `queries` of the index's vectors
+    queries: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, value: Any) -> "VectorIndexInfo":
+        if not isinstance(value, dict) or value.get("kind") not in ("flat", "ivf"):
+            raise ValueError(f"not a vector index description: {value!r}")
+        return cls(**{k: value.get(k) for k in cls.__dataclass_fields__})
+
+
+def make_vector_index(vectors: np.ndarray, ann_min: int | None = None) -> tuple["faiss.Index", VectorIndexInfo]:
+    """An inner-product index of `vectors` (L2-normalised float32 rows, possibly memory-mapped):
+    exact below `ann_min` vectors (default `ANN_MIN_VECTORS`), IVF with a measured recall above."""
+    import faiss
+
+    n, dimension = vectors.shape
+    if n < (ANN_MIN_VECTORS if ann_min is None else ann_min):
+        index = faiss.IndexFlatIP(dimension)
+        _add(index, vectors)
+        return index, VectorIndexInfo("flat", n)
+    lists = max(1, int(4 * math.sqrt(n)))
+    rng = np.random.default_rng(SEED)
+    sample = min(n, TRAINING_POINTS_PER_LIST * lists)
+    training = np.ascontiguousarray(vectors[np.sort(rng.choice(n, sample, replace=False))], dtype=np.float32)
+    quantizer = faiss.IndexFlatIP(dimension)
+    index = faiss.IndexIVFFlat(quantizer, dimension, lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = SEED
+    log.info("training an IVF index of %d lists on %d of %d vectors", lists, sample, n)
+    index.train(training)
+    _add(index, vectors)
+    queries = np.ascontiguousarray(vectors[np.sort(rng.choice(n, min(n, RECALL_QUERIES), replace=False))], dtype=np.float32)
+    exact = exact_neighbours(vectors, queries, NEIGHBOURS)
+    nprobe, recall = 1, 0.0
+    while True:
+        index.nprobe = nprobe
+        recall = recall_at_k(index, queries, exact)
+        if recall >= RECALL_TARGET or nprobe >= lists:
+            break
+        nprobe = min(lists, nprobe * 2)
+    log.info("IVF index: %d lists, nprobe %d, recall@%d %.4f", lists, nprobe, NEIGHBOURS, recall)
+    return index, VectorIndexInfo("ivf", n, lists, nprobe, round(recall, 4), len(queries))
+
+
+def _add(index: "faiss.Index", vectors: np.ndarray) -> None:
+    for first in range(0, len(vectors), ADD_BATCH):  # a memory-mapped array is read a slice at a time
+        index.add(np.ascontiguousarray(vectors[first : first + ADD_BATCH], dtype=np.float32))
+
+
+def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the `k` vectors with the highest inner product with each query (exact, by
+    brute force over slices of `vectors`, best first)."""
+    best_scores = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_rows = np.zeros((len(queries), 0), dtype=np.int64)
+    for first in range(0, len(vectors), ADD_BATCH):
+        scores = queries @ np.asarray(vectors[first : first + ADD_BATCH], dtype=np.float32).T
+        rows = np.broadcast_to(np.arange(first, first + scores.shape[1]), scores.shape)
+        scores = np.concatenate([best_scores, scores], axis=1)
+        rows = np.concatenate([best_rows, rows], axis=1)
+        keep = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        best_scores = np.take_along_axis(scores, keep, axis=1)
+        best_rows = np.take_along_axis(rows, keep, axis=1)
+    return best_rows
+
+
+def recall_at_k(index: "faiss.Index", queries: np.ndarray, exact: np.ndarray) -> float:
+    """The share of each query's exact neighbours (rows of `exact`) that `index` finds in its
+    top k, averaged over the queries."""
+    k = exact.shape[1]
+    _, found = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+    return float(np.mean([len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, exact)]))
+
+
+def read_vector_index(path: Path, info: VectorIndexInfo) -> "faiss.Index":
+    """A written vector index, memory-mapped, searching as `info` says."""
+    import faiss
+
+    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+    if info.kind == "ivf":
+        faiss.extract_index_ivf(index).nprobe = int(info.nprobe or 1)
+    return index
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the `k` highest scores, best first, ties in row order: what
+    `np.argsort(-scores, kind="stable")[:k]` gives, in time linear in the number of scores."""
+    n = len(scores)
+    if k >= n:
+        return np.argsort(-scores, kind="stable")
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    threshold = np.partition(scores, n - k)[n - k]  # the k-th highest score
+    above = np.flatnonzero(scores > threshold)
+    tied = np.flatnonzero(scores == threshold)[: k - len(above)]
+    rows = np.concatenate([above, tied])
+    return rows[np.argsort(-scores[rows], kind="stable")]

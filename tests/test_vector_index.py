@@ -1,0 +1,79 @@
+"""The vector search indexes: exact below a size, IVF above with its recall measured, read
+memory-mapped (plumbing with HashEncoder and random vectors; benchmarks/scale.py measures them
+at 100,000 and 1,000,000 passages)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tilqa
+from tilqa import Settings
+from tilqa.index import BUILDS, current_build, load_index, refresh_index
+from tilqa.index.vectors import exact_neighbours, make_vector_index, recall_at_k, top_rows
+
+from helpers import SMALL_CORPUS, HashEncoder, write_corpus
+
+ENCODER = HashEncoder()
+
+
+def unit_rows(count: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, dimension)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("k", [0, 1, 5, 37, 100, 150])
+def test_top_rows_is_a_stable_argsort_cut_short(k: int) -> None:
+    scores = np.random.default_rng(k).integers(0, 20, size=100).astype(np.float32)  # many ties
+    assert top_rows(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+
+
+def test_exact_neighbours_match_a_full_sort_across_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tilqa.index.vectors.ADD_BATCH", 64)  # several slices
+    vectors, queries = unit_rows(300), unit_rows(7, seed=1)
+    expected = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :10]
+    assert np.array_equal(exact_neighbours(vectors, queries, 10), expected)
+
+
+def test_small_indexes_are_exact_and_large_ones_ivf_with_their_recall_measured() -> None:
+    vectors = unit_rows(3000)
+    index, info = make_vector_index(vectors, ann_min=5000)
+    assert info.kind == "flat" and info.recall_at_10 is None and index.ntotal == 3000
+    index, info = make_vector_index(vectors, ann_min=1000)
+    assert info.kind == "ivf" and info.lists == int(4 * np.sqrt(3000)) and 1 <= info.nprobe <= info.lists
+    assert info.recall_at_10 >= 0.99
+    # The recall it recorded is what the index gives on other questions, within sampling error.
+    queries = unit_rows(200, seed=5)
+    assert recall_at_k(index, queries, exact_neighbours(vectors, queries, 10)) >= 0.95
+    # Returned similarities are exact inner products, only the rows compared are approximate.
+    scores, rows = index.search(queries[:3], 5)
+    assert np.allclose(scores, np.einsum("qd,qkd->qk", queries[:3], vectors[rows]), atol=1e-5)
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(3)
+    words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), size=6)) for _ in range(300)]
+    filler = "\n\n".join(" ".join(rng.choice(words, size=9)).capitalize() + "." for _ in range(150))
+    return write_corpus(tmp_path / "corpus", {**SMALL_CORPUS, "filler.txt": "Filler\n" + filler + "\n"})
+
+
+def test_an_index_above_the_size_searches_ivf_memory_mapped_and_answers_as_the_exact_one(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exact = Settings.load(environ={}, corpus_dir=corpus, index_dir=tmp_path / "exact", model=ENCODER.model_name)
+    refresh_index(exact, ENCODER)
+    monkeypatch.setattr("tilqa.index.vectors.ANN_MIN_VECTORS", 100)
+    approximate = Settings.load(environ={}, corpus_dir=corpus, index_dir=tmp_path / "ivf", model=ENCODER.model_name)
+    refresh_index(approximate, ENCODER)
+    folder = approximate.index_dir / BUILDS / str(current_build(approximate.index_dir))
+    described = json.loads((folder / "manifest.json").read_text("utf-8"))["vector_index"]
+    assert described["passages"]["kind"] == described["sentences"]["kind"] == "ivf"
+    assert all(described[name]["recall_at_10"] >= 0.98 for name in ("passages", "sentences"))
+    data = load_index(approximate.index_dir)
+    assert data.sentence_search is not None and isinstance(data.sentence_vectors, np.memmap)
+    assert load_index(exact.index_dir).sentence_search is None
+    for question in ("Who licensed the gene-editing technology?", "How long are cells expanded?"):
+        answers = [tilqa.Assistant(settings=s, embedder=ENCODER).ask(question) for s in (exact, approximate)]
+        assert answers[0].answer == answers[1].answer and answers[0].answer
