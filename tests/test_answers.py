@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 import tilqa
-from tilqa.answer import typicality
 from tilqa.evaluation import evaluate, load_questions
 
 from helpers import SMALL_CORPUS, document_text, write_corpus
@@ -176,7 +175,7 @@ def test_the_sentence_holding_the_kind_of_answer_asked_for_ranks_first(
 def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", {**SMALL_CORPUS, "single.txt": "The company is based in California.\n"})
     data = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").index
-    values = typicality(data)
+    values = data.typicality  # computed by the build, document by document
     for row, sentence in enumerate(data.sentences):
         others = [
             float(data.sentence_vectors[row] @ data.sentence_vectors[other])

@@ -53,15 +53,16 @@ def test_build_writes_a_loadable_index_with_a_manifest(small: Settings) -> None:
     tokens = data.tokens
     assert tokens is not None and len(tokens.headings) == len(data.sentences)
     # Token rows: the sentences', then one for each heading a sentence sits under.
-    heading_rows = set(range(len(data.sentences), len(tokens.offsets) - 1))
+    heading_rows = set(range(len(data.sentences), len(tokens.spans)))
     assert set(tokens.headings.tolist()) == heading_rows and len(heading_rows) == 3
     for row, sentence in enumerate(data.sentences):  # each sentence's tokens, as the encoder gave them
-        count = tokens.offsets[row + 1] - tokens.offsets[row]
-        assert 0 < count <= len(sentence.text.split()) * 4
+        assert 0 < len(tokens.ids(row)) <= len(sentence.text.split()) * 4
         _, (expected,) = ENCODER.encode_with_tokens([sentence.text])
-        assert tokens.ids[tokens.offsets[row] : tokens.offsets[row + 1]].tolist() == expected.ids.tolist()
-    assert len(tokens.ids) == len(tokens.vectors) == tokens.offsets[-1]
-    assert tokens.vectors.dtype == "float16" and tokens.vectors.shape[1] == ENCODER.dimension
+        assert tokens.ids(row).tolist() == expected.ids.tolist()
+        assert np.array_equal(tokens.stored(row), expected.vectors)
+    # Too few tokens to train a codebook: float16 vectors, in one segment.
+    (segment,) = tokens.segments
+    assert segment.values.dtype == "float16" and segment.values.shape == (len(segment.ids), ENCODER.dimension)
     for p in data.passages:
         assert document_text(small, p.source)[p.start : p.end] == p.text
 
@@ -119,7 +120,7 @@ def test_rebuild_embeds_only_changed_text(small: Settings) -> None:
     after = load_index(small.index_dir)
 
     def token_vectors(data, row: int) -> np.ndarray:
-        return data.tokens.vectors[data.tokens.offsets[row] : data.tokens.offsets[row + 1]]
+        return data.tokens.stored(row)
 
     # The kept sentences' token vectors were reused as stored, not embedded again.
     old = {s.text: token_vectors(before, i) for i, s in enumerate(before.sentences)}
@@ -143,7 +144,7 @@ def test_another_model_or_chunking_setting_rebuilds(small: Settings) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncate_faiss", "delete_faiss", "vector_count_mismatch", "manifest_not_json", "count_mismatch", "dangling_current", "delete_tokens", "token_count_mismatch"],
+    ["truncate_faiss", "delete_faiss", "vector_count_mismatch", "manifest_not_json", "count_mismatch", "dangling_current", "delete_tokens", "token_count_mismatch", "records_truncated", "document_damaged"],
 )
 def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> None:
     build(small)
@@ -153,11 +154,11 @@ def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> Non
         (folder / "passages.faiss").write_bytes(data[: len(data) // 2])
         expected = "passages.faiss"
     elif damage == "delete_faiss":
-        (folder / "sentences.npy").unlink()
-        expected = "sentences.npy is missing"
+        (folder / "sentence_vectors.npy").unlink()
+        expected = "sentence_vectors.npy is missing"
     elif damage == "vector_count_mismatch":
-        np.save(folder / "sentences.npy", np.load(folder / "sentences.npy")[:-1])
-        expected = "sentences.npy holds"
+        np.save(folder / "sentence_vectors.npy", np.load(folder / "sentence_vectors.npy")[:-1])
+        expected = "sentence_vectors.npy holds"
     elif damage == "manifest_not_json":
         (folder / "manifest.json").write_text("{not json", "utf-8")
         expected = "manifest.json is not valid JSON"
@@ -167,12 +168,19 @@ def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> Non
         faiss.write_index(index, str(folder / "passages.faiss"))
         expected = "passages.faiss holds 2 vectors for 3 records"
     elif damage == "delete_tokens":
-        (folder / "token_vectors.npy").unlink()
-        expected = "token_vectors.npy is missing"
+        next((folder / "tokens").glob("*.values.npy")).unlink()
+        expected = r"values\.npy is missing"
     elif damage == "token_count_mismatch":
-        ids = np.load(folder / "token_ids.npy")
-        np.save(folder / "token_ids.npy", ids[:-1])
-        expected = "token files disagree"
+        path = next((folder / "tokens").glob("*.ids.npy"))
+        np.save(path, np.load(path)[:-1])
+        expected = "rows for"
+    elif damage == "records_truncated":
+        np.save(folder / "passages.npy", np.load(folder / "passages.npy")[:-1])
+        expected = "manifest counts 3 passages"
+    elif damage == "document_damaged":
+        text = (folder / "documents.jsonl").read_bytes()
+        (folder / "documents.jsonl").write_bytes(text.replace(b'"text"', b'"txet"'))
+        expected = "documents.jsonl has a damaged record"
     else:
         (small.index_dir / "CURRENT").write_text("no-such-build\n", "utf-8")
         expected = "missing"

@@ -10,7 +10,7 @@ import pytest
 
 import tilqa
 from tilqa import IndexCorruptError, Settings
-from tilqa.index import BUILDS, TOKEN_CODES, TOKEN_VECTORS, current_build, load_index, refresh_index
+from tilqa.index import BUILDS, current_build, load_index, refresh_index
 from tilqa.token_codec import TokenCodec, subvectors_for
 
 from helpers import SMALL_CORPUS, HashEncoder, write_corpus
@@ -67,50 +67,64 @@ def live(settings: Settings) -> Path:
     return settings.index_dir / BUILDS / str(current_build(settings.index_dir))
 
 
+def segment_files(settings: Settings) -> list[Path]:
+    return sorted((live(settings) / "tokens").iterdir())
+
+
 def test_a_large_enough_index_stores_codes_and_answers_from_them(coded: Settings) -> None:
     refresh_index(coded, ENCODER)
-    folder = live(coded)
-    assert all((folder / name).is_file() for name in TOKEN_CODES) and not (folder / TOKEN_VECTORS).exists()
-    tokens = load_index(coded.index_dir).tokens
-    assert tokens is not None and tokens.vectors is None and tokens.codes is not None
-    assert tokens.codes.shape == (len(tokens.ids), tokens.codec.pieces)
-    # Decoded rows are unit vectors near the encoder's own.
+    assert (live(coded) / "token_codebook.npy").is_file()
     data = load_index(coded.index_dir)
+    tokens = data.tokens
+    assert tokens is not None and tokens.codec is not None
+    assert all(s.values.dtype == np.uint8 and s.values.shape == (len(s.ids), tokens.codec.pieces) for s in tokens.segments)
+    # Decoded rows are unit vectors near the encoder's own.
     row = 0
-    ids = tokens.ids[tokens.offsets[row] : tokens.offsets[row + 1]]
     _, fresh = ENCODER.encode_with_tokens([data.sentences[row].text])
-    assert (ids == fresh[0].ids).all()
-    decoded = tokens.unit_vectors(int(tokens.offsets[row]), int(tokens.offsets[row + 1]))
+    assert (tokens.ids(row) == fresh[0].ids).all()
+    decoded = tokens.unit_vectors(row)
     assert ((decoded * fresh[0].vectors.astype(np.float32)).sum(axis=1) > 0.5).all()
     answer = tilqa.Assistant(settings=coded, embedder=ENCODER).ask("Who licensed the gene-editing technology?")
     assert "Cellectis" in answer.citations[0].text
 
 
-def test_a_rebuild_keeps_the_codebook_and_the_codes_of_unchanged_sentences(coded: Settings) -> None:
+def test_a_rebuild_shares_the_codebook_and_the_segment_of_unchanged_sentences(coded: Settings) -> None:
     refresh_index(coded, ENCODER)
     before = load_index(coded.index_dir)
+    first = {p.name: p.stat().st_ino for p in segment_files(coded)}
     (coded.corpus_dir / "new.txt").write_text("Findings\nTIL persistence improved. Toxicity was low.", "utf-8")
     report = refresh_index(coded, ENCODER)
     assert report.rebuilt and report.embedded == 4  # the new passage, its 2 sentences, its heading
     after = load_index(coded.index_dir)
     assert np.array_equal(after.tokens.codec.centroids, before.tokens.codec.centroids)
-
-    def codes(data: tilqa.index.IndexData, row: int) -> np.ndarray:
-        return np.asarray(data.tokens.codes[data.tokens.offsets[row] : data.tokens.offsets[row + 1]])
-
-    old = {s.text: codes(before, row) for row, s in enumerate(before.sentences)}
+    # The first build's segment is shared (the same file, linked), not written again; the new
+    # text's tokens are in a segment of their own, coded with the same codebook.
+    second = {p.name: p.stat().st_ino for p in segment_files(coded)}
+    assert first.items() <= second.items() and len(second) == len(first) + 2
+    old = {s.text: np.asarray(before.tokens.stored(row)) for row, s in enumerate(before.sentences)}
     kept = [(row, s) for row, s in enumerate(after.sentences) if s.source != "new.txt"]
-    assert kept and all(np.array_equal(codes(after, row), old[s.text]) for row, s in kept)
-    # The new file's sentences are coded with the same codebook, not left as float16.
-    assert after.tokens.vectors is None
+    assert kept and all(np.array_equal(after.tokens.stored(row), old[s.text]) for row, s in kept)
     new = [row for row, s in enumerate(after.sentences) if s.source == "new.txt"]
     _, fresh = ENCODER.encode_with_tokens([after.sentences[new[0]].text])
-    assert np.array_equal(codes(after, new[0]), after.tokens.codec.encode(fresh[0].vectors))
+    assert np.array_equal(after.tokens.stored(new[0]), after.tokens.codec.encode(fresh[0].vectors))
+
+
+def test_a_segment_mostly_of_removed_text_is_copied_rather_than_shared(coded: Settings) -> None:
+    refresh_index(coded, ENCODER)
+    first = {p.name for p in segment_files(coded)}
+    (coded.corpus_dir / "filler.txt").unlink()  # most of the first segment's tokens
+    refresh_index(coded, ENCODER)
+    assert not first & {p.name for p in segment_files(coded)}
+    data = load_index(coded.index_dir)
+    for row, sentence in enumerate(data.sentences):
+        _, fresh = ENCODER.encode_with_tokens([sentence.text])
+        assert np.array_equal(data.tokens.stored(row), data.tokens.codec.encode(fresh[0].vectors))
+    assert "Cellectis" in tilqa.Assistant(settings=coded, embedder=ENCODER).ask("Who licensed the gene-editing technology?").answer
 
 
 def test_a_damaged_codebook_is_named_and_rebuilt(coded: Settings) -> None:
     refresh_index(coded, ENCODER)
-    np.save(live(coded) / TOKEN_CODES[1], np.zeros((3, 256, 2), np.float32))
+    np.save(live(coded) / "token_codebook.npy", np.zeros((3, 256, 2), np.float32))
     with pytest.raises(IndexCorruptError, match="disagree"):
         load_index(coded.index_dir)
     assert refresh_index(coded, ENCODER).rebuilt
@@ -142,7 +156,7 @@ def test_a_build_embeds_in_chunks_and_codes_tokens_as_soon_as_it_has_a_codebook(
 ) -> None:
     whole = Settings.load(environ={}, corpus_dir=coded.corpus_dir, index_dir=tmp_path / "whole", model=ENCODER.model_name)
     refresh_index(whole, ENCODER)
-    monkeypatch.setattr("tilqa.index.build.EMBED_CHUNK", 5)
+    monkeypatch.setattr("tilqa.index.writer.EMBED_CHUNK", 5)
     monkeypatch.setattr("tilqa.token_codec.MAX_TRAINING_TOKENS", 300)  # trained after the first chunks
     encoder = CountingEncoder()
     with caplog.at_level(logging.INFO, logger="tilqa.token_codec"):
@@ -155,9 +169,8 @@ def test_a_build_embeds_in_chunks_and_codes_tokens_as_soon_as_it_has_a_codebook(
     assert np.array_equal(streamed.sentence_vectors, reference.sentence_vectors)
     # Every token row, the first chunks' too, is stored as codes of the one codebook.
     tokens = streamed.tokens
-    assert tokens is not None and tokens.vectors is None and tokens.codes is not None
-    assert len(trained) == 1 and 300 <= trained[0] < len(tokens.ids)
+    assert tokens is not None and [s.values.dtype for s in tokens.segments] == [np.uint8]
+    assert len(trained) == 1 and 300 <= trained[0] < len(tokens.segments[0].ids)
     for row in (0, len(streamed.sentences) - 1):
         _, fresh = ENCODER.encode_with_tokens([streamed.sentences[row].text])
-        stored = np.asarray(tokens.codes[tokens.offsets[row] : tokens.offsets[row + 1]])
-        assert np.array_equal(stored, tokens.codec.encode(fresh[0].vectors))
+        assert np.array_equal(tokens.stored(row), tokens.codec.encode(fresh[0].vectors))

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import tilqa
-from tilqa.answer import antecedents
 from tilqa.index import IndexData
 from tilqa.token_scoring import QuestionTokens, TokenScorer, content_mask
 
@@ -22,7 +21,7 @@ def asked(tmp_path: Path, text: str, question: str) -> tuple[tilqa.Assistant, In
     assert data.tokens is not None
     _, tokens = assistant.encode_question(question)
     assert tokens is not None
-    return assistant, data, TokenScorer(data.tokens, antecedents(data)), tokens
+    return assistant, data, TokenScorer(data.tokens, data.antecedents), tokens
 
 
 def test_content_tokens_are_word_pieces_that_are_not_stop_words_or_punctuation() -> None:
@@ -80,7 +79,7 @@ def test_a_sentence_referring_back_is_matched_with_the_sentence_it_refers_to(tmp
     ), question)
     rows = {s.text.split()[1]: i for i, s in enumerate(data.sentences)}
     anaphor, before, other = rows["change"], rows["company"], rows["trial"]
-    assert scorer.antecedents == {anaphor: before}
+    assert {r: int(a) for r, a in enumerate(scorer.antecedents) if a >= 0} == {anaphor: before}
     with_antecedent, _ = scorer.scores(tokens, [anaphor])
     alone, _ = TokenScorer(scorer.tokens).scores(tokens, [anaphor])
     assert with_antecedent[0] > alone[0] + 0.05

@@ -4,7 +4,8 @@ and say how confident that is."""
 from __future__ import annotations
 
 import math
-import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +20,9 @@ from .answer_type import (
     names,
     sets_aside,
 )
-from .index import IndexData, sentence_sections
-from .lexical import LexicalIndex, terms
+from .index import IndexData
+from .lexical import terms
+from .sentence_features import ANAPHOR
 from .retrieval import Hit
 from .token_scoring import QuestionTokens, TokenScorer
 
@@ -80,17 +82,14 @@ CITATION_PASSAGE_WEIGHT = 0.25
 
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
 
-# A sentence opening with an anaphor ("This acquisition…", "These collaborations…") or an
-# elaborating connective ("For instance, …") continues the one before it: the two are one thought.
-# A best sentence that opens so comes with the sentence before it, which says what "this study"
-# is; a best sentence whose thought the next one continues comes with that one. Both only while
-# the pair stays short enough to read as one answer, and resolving an anaphor gets more room than
-# adding an elaboration. When scoring by tokens, such a sentence is also matched with the tokens
-# of the one before it (`antecedents`).
-ANAPHOR = re.compile(r"^\W*(This|These|Those|That|Such|It|They|Its|Their|For (example|instance)|In particular|Specifically)\b")
+# A best sentence opening with an anaphor (sentence_features.ANAPHOR) comes with the sentence
+# before it, which says what "this study" is; a best sentence whose thought the next one continues
+# comes with that one. Both only while the pair stays short enough to read as one answer, and
+# resolving an anaphor gets more room than adding an elaboration.
 # Two sentences of median length (this corpus: 179 characters) fit; 350 kept most such pairs apart.
 MAX_PAIR_CHARS = 400
 MAX_RESOLVED_PAIR_CHARS = 450  # an anaphoric best sentence with the one before it
+TERM_CACHE = 4096  # sentences whose terms are kept: a question's candidates, many times over
 
 
 @dataclass(frozen=True)
@@ -139,13 +138,24 @@ class AnswerExtractor:
         if scoring == "tokens":
             if data.tokens is None:
                 raise ValueError("sentence scoring by tokens needs an index built with token vectors")
-            self.token_scorer = TokenScorer(data.tokens, antecedents(data))
-        # Each sentence's heading path (of the first passage holding it).
-        self.sections = sentence_sections(data.passages, len(data.sentences))
-        texts = [f"{section}\n{s.text}" for section, s in zip(self.sections, data.sentences)]
-        self.lexical = LexicalIndex(texts)
-        self._terms = [set(t) for t in terms(texts)] if texts else []
-        self.typicality = typicality(data)
+            self.token_scorer = TokenScorer(data.tokens, data.antecedents)
+        # BM25 over each sentence with its heading path (of the first passage holding it).
+        self.lexical = data.sentence_lexical
+        self.typicality = data.typicality
+        self._term_sets: OrderedDict[int, set[str]] = OrderedDict()
+        self._term_lock = threading.Lock()
+
+    def _terms(self, row: int) -> set[str]:
+        """The BM25 terms of sentence `row` with its heading path (the few recently asked kept)."""
+        with self._term_lock:
+            found = self._term_sets.get(row)
+        if found is None:
+            found = set(terms([f"{self.data.sentences.section(row)}\n{self.data.sentences[row].text}"])[0])
+            with self._term_lock:
+                self._term_sets[row] = found
+                while len(self._term_sets) > TERM_CACHE:
+                    self._term_sets.popitem(last=False)
+        return found
 
     def candidates(
         self, question: str, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None = None
@@ -181,7 +191,7 @@ class AnswerExtractor:
             typed = has_type(text, kind, question) and (term is None or defines(text, term))
             g = float(self.typicality[row])
             penalty = 0.0 if typed else untyped_penalty
-            if aside_terms and aside_terms <= self._terms[row] and sets_aside(text, aside or ""):
+            if aside_terms and aside_terms <= self._terms(row) and sets_aside(text, aside or ""):
                 penalty += EXCLUDED_RANK_PENALTY
             relevance = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t - penalty
             out.append(Candidate(row, rows[row], d, x, t, o, g, penalty, relevance, relevance + w["typicality"] * g))
@@ -195,7 +205,7 @@ class AnswerExtractor:
             return None
         top = ranked[0]
         rows = (top.sentence,) if self.baseline else self.complete(top.sentence, top.hit)
-        coverage = self.lexical.coverage(terms([question])[0], self._terms[top.sentence])
+        coverage = self.lexical.coverage(terms([question])[0], self._terms(top.sentence))
         # By tokens, the sentences' own: matching headings too separates unanswerable questions less well.
         similarity = max(c.own_tokens if self.token_scorer else c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
@@ -224,7 +234,7 @@ class AnswerExtractor:
     def _names_one_of(self, focus: list[set[str]], rows: tuple[int, ...]) -> bool:
         """Whether sentences `rows` (with their headings) hold one of the question's distinctive
         names at least (True when it names none)."""
-        held = set().union(*(self._terms[r] for r in rows))
+        held = set().union(*(self._terms(r) for r in rows))
         return not focus or any(name <= held for name in focus)
 
     def complete(self, row: int, hit: Hit) -> tuple[int, ...]:
@@ -247,32 +257,6 @@ class AnswerExtractor:
         """Characters from the start of sentence `first` to the end of sentence `second`."""
         s = self.data.sentences
         return s[second].end - s[first].start
-
-
-def antecedents(data: IndexData) -> dict[int, int]:
-    """Each sentence opening with an anaphor, mapped to the sentence before it in its passage (in
-    the first passage where it has one)."""
-    out: dict[int, int] = {}
-    for p in data.passages:
-        for before, row in zip(p.sentences, p.sentences[1:]):
-            if row not in out and ANAPHOR.match(data.sentences[row].text):
-                out[row] = before
-    return out
-
-
-def typicality(data: IndexData) -> np.ndarray:
-    """Each sentence's mean cosine similarity to the other sentences of its document (0 for a
-    document of one sentence)."""
-    vectors = np.asarray(data.sentence_vectors, dtype=np.float32)
-    out = np.zeros(len(vectors))
-    documents: dict[str, list[int]] = {}
-    for row, sentence in enumerate(data.sentences):
-        documents.setdefault(sentence.source, []).append(row)
-    for rows in documents.values():
-        if len(rows) > 1:
-            v = vectors[rows]
-            out[rows] = (v @ v.sum(axis=0) - (v * v).sum(axis=1)) / (len(rows) - 1)
-    return out
 
 
 def _citation_order(ranked: list[Candidate]) -> tuple[Hit, ...]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import math
 import unicodedata
-from collections import Counter
 from functools import lru_cache
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 import Stemmer
@@ -49,6 +49,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
+def _index(tokenized: Sequence[Sequence[str]]) -> Any:
+    bm25 = _bm25s().BM25()
+    bm25.index(tokenized, show_progress=False)
+    return bm25
+
+
 def terms(texts: Sequence[str]) -> list[list[str]]:
     """Stemmed, lower-cased content terms of each text (stop words removed)."""
     return _bm25s().tokenize(
@@ -62,23 +68,54 @@ def terms(texts: Sequence[str]) -> list[list[str]]:
 
 
 class LexicalIndex:
-    """BM25 over a fixed list of texts, plus the corpus statistics for term-overlap scores."""
+    """BM25 over a fixed list of texts, plus the corpus statistics for term-overlap scores.
+
+    A build makes one from the texts' terms (`from_terms`) and saves it (`save`); `load` reads it
+    back memory-mapped, so opening an index does not tokenize its texts again."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        tokenized = terms(texts)
-        self._bm25 = _bm25s().BM25()
-        self._bm25.index(tokenized, show_progress=False)
-        self._size = len(texts)
-        document_frequency = Counter(t for doc in tokenized for t in set(doc))
-        n = max(len(texts), 1)
-        self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in document_frequency.items()}
-        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._setup(_index(terms(texts)), len(texts))
+
+    @classmethod
+    def from_terms(cls, tokenized: Sequence[Sequence[str]]) -> "LexicalIndex":
+        """The index of texts already split into `terms`."""
+        lexical = cls.__new__(cls)
+        lexical._setup(_index(tokenized), len(tokenized))
+        return lexical
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex":
+        """An index `save` wrote, its score matrix memory-mapped.
+
+        :raises OSError, ValueError: when the folder is missing or its files cannot be read.
+        """
+        bm25 = _bm25s().BM25.load(str(folder), mmap=True, show_progress=False)
+        lexical = cls.__new__(cls)
+        lexical._setup(bm25, int(bm25.scores["num_docs"]))
+        return lexical
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), show_progress=False)
+
+    def _setup(self, bm25: Any, size: int) -> None:
+        self._bm25 = bm25
+        self._size = size
+        # A term's document frequency is the length of its column of the BM25 score matrix (every
+        # text holding the term has a positive score for it).
+        self._vocabulary: dict[str, int] = bm25.vocab_dict
+        self._document_frequency = np.diff(np.asarray(bm25.scores["indptr"]))
+        self._n = max(size, 1)
+        self.unseen_idf = math.log(1 + (self._n + 0.5) / 0.5)
 
     def __len__(self) -> int:
         return self._size
 
     def idf(self, term: str) -> float:
-        return self._idf.get(term, self.unseen_idf)
+        column = self._vocabulary.get(term)
+        if column is None or not term:
+            return self.unseen_idf
+        df = int(self._document_frequency[column])
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for the query (0 where no term matches)."""

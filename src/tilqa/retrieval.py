@@ -9,7 +9,6 @@ import numpy as np
 from .config import Settings
 from .index import IndexData
 from .index.vectors import top_rows
-from .lexical import LexicalIndex
 
 
 # With an approximate sentence index, the sentences found for a question: this many for each
@@ -33,15 +32,15 @@ class Retriever:
     def __init__(self, data: IndexData, settings: Settings) -> None:
         self.data = data
         self.settings = settings
-        self.lexical = LexicalIndex([f"{p.section}\n{p.text}" for p in data.passages])
+        self.lexical = data.passage_lexical
         # Multi-vector dense scoring: a passage is as close as its closest sentence, so a passage
-        # whose one sentence answers is not diluted by the rest of it.
-        self._sentence_passage = np.array(
-            [row for p in data.passages for row in p.sentences], dtype=np.int64
-        )
-        self._passage_of = np.repeat(
-            np.arange(len(data.passages)), [len(p.sentences) for p in data.passages]
-        )
+        # whose one sentence answers is not diluted by the rest of it. Slot i of the passages'
+        # sentence lists holds sentence _sentence_passage[i] of passage _passage_of[i].
+        self._sentence_passage = np.asarray(data.passages.sentence_rows)
+        self._passage_of = data.passages.passage_of_sentence_slots()
+        if data.sentence_search is not None:  # the slots of each sentence, to go from sentences found to passages
+            self._slots_by_sentence = np.argsort(self._sentence_passage, kind="stable")
+            self._sorted_sentences = self._sentence_passage[self._slots_by_sentence]
 
     def search(self, question: str, vector: np.ndarray, limit: int) -> list[Hit]:
         """The best `limit` passages, best first."""
@@ -70,10 +69,12 @@ class Retriever:
         # An approximate index: the sentences nearest the question, a few for each passage wanted.
         scores, rows = self.data.sentence_search.search(vector.reshape(1, -1), SENTENCES_PER_PASSAGE * k)
         found = rows[0] >= 0
-        best = np.full(len(self.data.sentences), -1.0, dtype=np.float32)
-        best[rows[0][found]] = scores[0][found]
-        hit = np.flatnonzero(best[self._sentence_passage] > -1.0)  # (passage, sentence) pairs found
-        np.maximum.at(dense, self._passage_of[hit], best[self._sentence_passage[hit]])
+        rows, scores = rows[0][found], scores[0][found]
+        first = np.searchsorted(self._sorted_sentences, rows, side="left")
+        last = np.searchsorted(self._sorted_sentences, rows, side="right")
+        counts = last - first
+        slots = self._slots_by_sentence[np.repeat(first, counts) + _ranges(counts)]
+        np.maximum.at(dense, self._passage_of[slots], np.repeat(scores, counts))
         return dense
 
     def _fuse(self, dense: np.ndarray, bm25: np.ndarray, dense_candidates: list[int], k: int) -> np.ndarray:
@@ -93,3 +94,9 @@ class Retriever:
         top_bm25 = float(bm25.max())
         lexical = bm25 / top_bm25 if top_bm25 > 0 else bm25
         return s.dense_weight * np.clip(dense, 0, None) + (1 - s.dense_weight) * lexical
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """0, 1, …, c - 1 for each count c, concatenated."""
+    ends = np.cumsum(counts)
+    return np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - counts, counts)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -48,45 +48,70 @@ class QuestionTokens:
     content: np.ndarray
 
 
+# Where a token row's tokens are: in which segment, from which token to which.
+TOKEN_SPAN = np.dtype([("segment", "<i4"), ("start", "<i8"), ("end", "<i8")])
+
+
+@dataclass(frozen=True)
+class TokenSegment:
+    """Token ids and their vectors, as one build wrote them: float16 unit vectors (an index too
+    small to train a codebook) or uint8 product-quantization codes (see token_codec.py)."""
+
+    ids: np.ndarray  # int32 (tokens,)
+    values: np.ndarray  # float16 (tokens, dimension) or uint8 (tokens, pieces)
+
+
 @dataclass(frozen=True)
 class SentenceTokens:
-    """Token vectors of every sentence, then of every heading, stacked: token row r (sentence r,
-    or a heading after the sentences) owns tokens offsets[r]:offsets[r + 1].
+    """Token vectors of every sentence, then of every heading a sentence sits directly under: token
+    row r (sentence r, or a heading after the sentences) owns tokens `spans[r]["start"]` to
+    `spans[r]["end"]` of segment `spans[r]["segment"]`.
 
-    The vectors are stored either as float16 (`vectors`) or, in an index large enough to train a
-    codebook, as product-quantization codes (`codes`, decoded by `codec`): see token_codec.py.
+    Segments are immutable files a build writes once and later builds share, so a rebuild writes
+    the token vectors of new text only. `idf[i]` weighs token id i by the number of sentences
+    holding it; the build counts it.
     """
 
-    offsets: np.ndarray  # int64, one more than there are token rows
-    ids: np.ndarray  # int32
-    vectors: np.ndarray | None  # float16, L2-normalised (None when stored as codes)
+    spans: np.ndarray  # TOKEN_SPAN, one per token row
+    segments: tuple[TokenSegment, ...]
     headings: np.ndarray  # int32, per sentence: the token row of its heading, -1 for none
-    codes: np.ndarray | None = None  # uint8 (tokens, pieces)
-    codec: TokenCodec | None = None
+    idf: np.ndarray  # float64, per token id
+    codec: TokenCodec | None = None  # the codebook of segments holding codes
 
-    def unit_vectors(self, start: int, end: int) -> np.ndarray:
-        """Tokens start:end as float32 unit vectors (decoded when stored as codes)."""
-        if self.codes is not None and self.codec is not None:
-            return self.codec.decode(self.codes[start:end])
-        assert self.vectors is not None
-        return np.asarray(self.vectors[start:end], dtype=np.float32)
+    def ids(self, row: int) -> np.ndarray:
+        segment, start, end = self.spans[row].tolist()
+        return self.segments[segment].ids[start:end]
+
+    def stored(self, row: int) -> np.ndarray:
+        """Row `row`'s vectors as stored: float16 vectors or uint8 codes."""
+        segment, start, end = self.spans[row].tolist()
+        return self.segments[segment].values[start:end]
+
+    def unit_vectors(self, row: int) -> np.ndarray:
+        """Row `row`'s token vectors as float32 unit vectors (decoded when stored as codes)."""
+        values = self.stored(row)
+        if values.dtype == np.uint8:
+            assert self.codec is not None
+            return self.codec.decode(values)
+        return np.asarray(values, dtype=np.float32)
+
+
+def token_idf(document_frequency: np.ndarray, sentences: int) -> np.ndarray:
+    """IDF of each token id from the number of sentences holding it, as the lexical side weighs
+    terms."""
+    return np.log1p((sentences - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
 class TokenScorer:
     """MaxSim of a question's content tokens against sentences of one index, IDF-weighted."""
 
-    def __init__(self, tokens: SentenceTokens, antecedents: Mapping[int, int] | None = None) -> None:
-        """`antecedents` maps a sentence that refers back to another to that sentence's row."""
+    def __init__(self, tokens: SentenceTokens, antecedents: np.ndarray | None = None) -> None:
+        """`antecedents[row]` is the row of the sentence an anaphoric sentence refers back to,
+        or -1 (default: none does)."""
         self.tokens = tokens
-        self.antecedents = dict(antecedents or {})
         n = len(tokens.headings)
-        vocabulary = int(tokens.ids.max()) + 1 if len(tokens.ids) else 0
-        sentence_offsets = tokens.offsets[: n + 1]
-        sentence_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(sentence_offsets))
-        # Each (sentence, token id) pair once: the number of sentences holding each token id.
-        pairs = np.unique(sentence_of * max(vocabulary, 1) + tokens.ids[: sentence_offsets[-1]])
-        df = np.bincount(pairs % max(vocabulary, 1), minlength=vocabulary)
-        self._idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        self.antecedents = np.full(n, -1, dtype=np.int64) if antecedents is None else antecedents
+        self._idf = tokens.idf
         self._unseen_idf = float(np.log1p((n + 0.5) / 0.5))  # as the lexical index weighs it
 
     def scores(self, question: QuestionTokens, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -115,7 +140,8 @@ class TokenScorer:
 
         for k, row in enumerate(rows):
             sentence = matches(row)
-            before = matches(self.antecedents[row]) if row in self.antecedents else None
+            antecedent = int(self.antecedents[row])
+            before = matches(antecedent) if antecedent >= 0 else None
             heading = int(self.tokens.headings[row])
             under = matches(heading) if heading >= 0 else None
             if sentence is not None:
@@ -128,7 +154,7 @@ class TokenScorer:
     def _best(self, q: np.ndarray, row: int) -> np.ndarray | None:
         """Per question token, its highest similarity to a token of token row `row` (None when
         the row holds no token)."""
-        start, end = int(self.tokens.offsets[row]), int(self.tokens.offsets[row + 1])
-        if end == start:
+        vectors = self.tokens.unit_vectors(row)
+        if len(vectors) == 0:
             return None
-        return (q @ self.tokens.unit_vectors(start, end).T).max(axis=1)
+        return (q @ vectors.T).max(axis=1)

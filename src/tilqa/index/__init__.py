@@ -1,36 +1,41 @@
-"""The saved index: records (`records`), manifest and staleness (`manifest`), the store on disk
-with its lock, validation and atomic writes (`store`), and building (`build`).
+"""The saved index: records (`records`), manifest and staleness (`manifest`), the files of a
+build (`files`), the vector search indexes (`vectors`), the store on disk with its lock, validation
+and atomic publishing (`store`), what a rebuild reuses (`previous`), writing a build as documents
+stream in (`writer`), and building (`build`).
 
 The on-disk format is described in docs/index-format.md.
 """
 
-from .build import chunk_corpus, refresh_index, why_rebuild
+from .build import refresh_index, why_rebuild
 from .manifest import FORMAT, manifest_for, stale_reason
 from .records import (
     BuildReport,
+    DocumentStore,
     IndexData,
     PassageRecord,
+    PassageTable,
     SentenceRecord,
+    SentenceTable,
     own_heading,
     passage_embedding_text,
-    sentence_sections,
 )
-from .store import BUILDS, CURRENT, LOCK, TOKEN_CODES, TOKEN_FILES, TOKEN_VECTORS, build_lock, current_build, live_build_dir, load_index
+from .store import BUILDS, CURRENT, LOCK, build_lock, current_build, live_build_dir, load_index
+from .vectors import VectorIndexInfo
 
 __all__ = [
     "BUILDS",
     "BuildReport",
     "CURRENT",
+    "DocumentStore",
     "FORMAT",
     "IndexData",
     "LOCK",
     "PassageRecord",
+    "PassageTable",
     "SentenceRecord",
-    "TOKEN_CODES",
-    "TOKEN_FILES",
-    "TOKEN_VECTORS",
+    "SentenceTable",
+    "VectorIndexInfo",
     "build_lock",
-    "chunk_corpus",
     "current_build",
     "live_build_dir",
     "load_index",
@@ -38,7 +43,6 @@ __all__ = [
     "own_heading",
     "passage_embedding_text",
     "refresh_index",
-    "sentence_sections",
     "stale_reason",
     "why_rebuild",
 ]

@@ -3,14 +3,21 @@ index as a whole, and the report of a build."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence, TypeVar, overload
 
 import numpy as np
 
 from ..chunking import SECTION_SEPARATOR
 from ..corpus import Document, SkippedFile
+from ..formats import Heading
+from ..lexical import LexicalIndex
 from ..token_scoring import SentenceTokens
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
     import faiss
@@ -37,19 +44,171 @@ class SentenceRecord:
     text: str
 
 
+# The records as the index stores them: one row a passage or sentence, numbers only; the text of
+# a record is its document's text from `start` to `end`, read when the record is asked for.
+PASSAGE_FIELDS = np.dtype([("source", "<i4"), ("start", "<i8"), ("end", "<i8"), ("page", "<i4"), ("section", "<i4")])
+SENTENCE_FIELDS = np.dtype([("source", "<i4"), ("start", "<i8"), ("end", "<i8"), ("section", "<i4")])
+DOCUMENT_CACHE = 256  # documents kept decoded: the few a question's candidates come from
+
+
+class DocumentStore(Mapping[str, Document]):
+    """The documents of a build, by source: a line of `documents.jsonl` each, decoded when asked
+    for (the most recent `DOCUMENT_CACHE` kept), so opening an index reads none of them."""
+
+    def __init__(self, read: Callable[[int], Document], sources: Sequence[str]) -> None:
+        """`read(number)` decodes document `number`; `sources` are the documents' names."""
+        self._read = read
+        self.sources = list(sources)  # by document number, as records refer to them
+        self._number = {source: i for i, source in enumerate(self.sources)}
+        self._decoded: OrderedDict[int, Document] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sources)
+
+    def __contains__(self, source: object) -> bool:
+        return source in self._number
+
+    def __getitem__(self, source: str) -> Document:
+        return self.by_number(self._number[source])
+
+    def read(self, number: int) -> Document:
+        """Document `number`, decoded now and not kept."""
+        return self._read(number)
+
+    def number(self, source: str) -> int:
+        """The document number records refer to `source` by."""
+        return self._number[source]
+
+    def by_number(self, number: int) -> Document:
+        with self._lock:
+            document = self._decoded.get(number)
+            if document is not None:
+                self._decoded.move_to_end(number)
+                return document
+        document = self._read(number)
+        with self._lock:
+            self._decoded[number] = document
+            while len(self._decoded) > DOCUMENT_CACHE:
+                self._decoded.popitem(last=False)
+        return document
+
+
+def document_to_json(d: Document) -> str:
+    headings = None if d.headings is None else [[h.start, h.end, h.level] for h in d.headings]
+    row = {"source": d.source, "sha256": d.sha256, "format": d.format, "pages": list(d.pages),
+           "headings": headings, "text": d.text}
+    return json.dumps(row, ensure_ascii=False)
+
+
+def document_from_json(line: bytes | str) -> Document:
+    row = json.loads(line)
+    headings = row["headings"]
+    return Document(
+        row["source"], row["text"], row["sha256"], row["format"],
+        None if headings is None else tuple(Heading(*h) for h in headings), tuple(row["pages"]),
+    )
+
+
+class _Table(Sequence[T]):
+    """Records made on demand from rows of numbers and their documents' text."""
+
+    def __init__(self, rows: np.ndarray, documents: DocumentStore, sections: Sequence[str]) -> None:
+        self.rows = rows
+        self.documents = documents
+        self.sections = sections
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [self._record(j) for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self._record(int(i) % len(self))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _record(self, i: int) -> T:
+        raise NotImplementedError
+
+    def _text(self, row: np.void) -> tuple[str, str]:
+        document = self.documents.by_number(int(row["source"]))
+        return document.source, document.text[int(row["start"]) : int(row["end"])]
+
+
+class SentenceTable(_Table[SentenceRecord]):
+    """The sentences of an index (SENTENCE_FIELDS rows), as SentenceRecords."""
+
+    def _record(self, i: int) -> SentenceRecord:
+        row = self.rows[i]
+        source, text = self._text(row)
+        return SentenceRecord(source, int(row["start"]), int(row["end"]), text)
+
+    def section(self, i: int) -> str:
+        """The heading path of sentence i (that of the first passage holding it)."""
+        return self.sections[int(self.rows[i]["section"])]
+
+
+class PassageTable(_Table[PassageRecord]):
+    """The passages of an index (PASSAGE_FIELDS rows, and their sentence rows: passage i holds
+    `sentence_rows[sentence_offsets[i]:sentence_offsets[i + 1]]`), as PassageRecords."""
+
+    def __init__(
+        self, rows: np.ndarray, documents: DocumentStore, sections: Sequence[str],
+        sentence_offsets: np.ndarray, sentence_rows: np.ndarray,
+    ) -> None:
+        super().__init__(rows, documents, sections)
+        self.sentence_offsets = sentence_offsets
+        self.sentence_rows = sentence_rows
+
+    def _record(self, i: int) -> PassageRecord:
+        row = self.rows[i]
+        source, text = self._text(row)
+        page = int(row["page"])
+        return PassageRecord(
+            source, int(row["start"]), int(row["end"]), text, self.sections[int(row["section"])],
+            tuple(self.sentences_of(i).tolist()), page if page > 0 else None,
+        )
+
+    def sentences_of(self, i: int) -> np.ndarray:
+        return self.sentence_rows[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
+
+    def passage_of_sentence_slots(self) -> np.ndarray:
+        """For each entry of `sentence_rows`, the passage it belongs to."""
+        return np.repeat(np.arange(len(self.rows), dtype=np.int64), np.diff(self.sentence_offsets))
+
+
 @dataclass(frozen=True)
 class IndexData:
-    """A loaded index: records, vectors and the manifest they were built with."""
+    """A loaded index: records, vectors, what the build computed for answering, and the manifest
+    they were built with. Opening one reads the small arrays; records, documents and vectors are
+    memory-mapped and read as questions need them."""
 
     build_id: str
     manifest: dict[str, Any]
-    passages: tuple[PassageRecord, ...]
-    sentences: tuple[SentenceRecord, ...]
+    passages: PassageTable
+    sentences: SentenceTable
     passage_vectors: faiss.Index  # the passages' search index (exact or IVF: manifest "vector_index")
     sentence_vectors: np.ndarray  # float32 rows, memory-mapped
-    tokens: SentenceTokens | None = None  # when built for token scoring
+    tokens: SentenceTokens | None  # when built for token scoring
     # The extracted text of every document, by source: what citation offsets index into.
-    documents: Mapping[str, Document] = field(default_factory=dict)
+    documents: DocumentStore
+    passage_lexical: LexicalIndex  # BM25 over each passage's heading path and text
+    sentence_lexical: LexicalIndex  # BM25 over each sentence's heading path and text
+    antecedents: np.ndarray  # per sentence: the row of the sentence an anaphoric one refers to, or -1
+    typicality: np.ndarray  # per sentence: mean similarity to the other sentences of its document
     # An approximate search index over the sentence vectors, in an index too large to compare a
     # question with every sentence; None when it is compared with every one.
     sentence_search: faiss.Index | None = None
@@ -90,15 +249,6 @@ class BuildReport:
 def passage_embedding_text(section: str, text: str) -> str:
     """What is embedded for a passage: its heading path, then its text."""
     return f"{section}\n{text}" if section else text
-
-
-def sentence_sections(passages: Sequence[PassageRecord], count: int) -> list[str]:
-    """Each of `count` sentences' heading path (that of the first passage holding it)."""
-    sections = [""] * count
-    for p in passages:
-        for row in p.sentences:
-            sections[row] = sections[row] or p.section
-    return sections
 
 
 def own_heading(section: str) -> str:

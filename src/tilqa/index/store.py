@@ -1,5 +1,5 @@
-"""The index on disk: the live-build pointer, the build lock, loading with validation, the
-embedding caches a rebuild reuses, and writing a build so that readers only ever see a whole one.
+"""The index on disk: the live-build pointer, the build lock, loading a build with validation,
+and making a written build live so that readers only ever see a whole one.
 
 Layout: see docs/index-format.md.
 """
@@ -10,37 +10,30 @@ import contextlib
 import fcntl
 import json
 import logging
+import mmap
 import os
 import secrets
 import shutil
 import time
-from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from ..corpus import Document
-from ..embedding import TokenVectors, text_key
 from ..errors import IndexCorruptError, IndexFormatError, IndexLockedError
-from ..formats import Heading
+from ..lexical import LexicalIndex
 from ..token_codec import TokenCodec
-from ..token_scoring import SentenceTokens
+from ..token_scoring import TOKEN_SPAN, SentenceTokens, TokenSegment
+from . import files as f
 from .manifest import FORMAT
-from .vectors import VectorIndexInfo, make_vector_index, read_vector_index
-from .records import IndexData, PassageRecord, SentenceRecord, own_heading, sentence_sections
+from .records import PASSAGE_FIELDS, SENTENCE_FIELDS, DocumentStore, IndexData, PassageTable, SentenceTable
+from .vectors import VectorIndexInfo, read_vector_index
 
 if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
     import faiss
 
 log = logging.getLogger(__name__)
 
-TOKEN_FILES = ("token_offsets.npy", "token_ids.npy", "token_headings.npy")  # and the vectors, either of:
-TOKEN_VECTORS = "token_vectors.npy"  # float16, in an index too small to train a codebook
-TOKEN_CODES = ("token_codes.npy", "token_codebook.npy")  # product-quantization codes and codebook
-PASSAGE_VECTORS = "passages.npy"
-SENTENCE_VECTORS = "sentences.npy"
-VECTOR_KEYS = "vector_keys.npy"  # the text_key of each row of passages.npy, then of sentences.npy
 CURRENT = "CURRENT"
 BUILDS = "builds"
 LOCK = ".build.lock"
@@ -100,7 +93,8 @@ def build_lock(index_dir: Path, timeout: float) -> Iterator[None]:
 
 
 def load_index(index_dir: Path) -> IndexData:
-    """Load and check the live index.
+    """Open and check the live index. The small arrays are read; records' text, documents,
+    vectors and token vectors are memory-mapped and read when a question needs them.
 
     :raises FileNotFoundError: when there is no index yet.
     :raises IndexCorruptError: naming what is wrong with a damaged or inconsistent index.
@@ -115,27 +109,67 @@ def load_index(index_dir: Path) -> IndexData:
     manifest = read_manifest(build)
     if manifest.get("format") != FORMAT:  # stale, not damaged: its files are another layout
         raise IndexFormatError(f"index is in format {manifest.get('format')}, this tilqa writes format {FORMAT}")
-    passages, sentences = read_records(build / "passages.jsonl")
-    if manifest.get("passages") != len(passages):
+    documents = _read_documents(build)
+    sections = _read_json_list(build / f.SECTIONS)
+    passages = _load_array(build, f.PASSAGES, mmap=True)
+    sentences = _load_array(build, f.SENTENCES, mmap=True)
+    if passages.dtype != PASSAGE_FIELDS or sentences.dtype != SENTENCE_FIELDS:
+        raise IndexCorruptError(f"{f.PASSAGES} or {f.SENTENCES} holds records of another layout")
+    if manifest.get("passages") != len(passages) or manifest.get("sentences") != len(sentences):
         raise IndexCorruptError(
-            f"manifest counts {manifest.get('passages')} passages, passages.jsonl has {len(passages)}"
+            f"manifest counts {manifest.get('passages')} passages and {manifest.get('sentences')} sentences, "
+            f"the records {len(passages)} and {len(sentences)}"
         )
-    searches = _vector_index_infos(manifest)
+    offsets = _load_array(build, f.PASSAGE_SENTENCE_OFFSETS)
+    members = _load_array(build, f.PASSAGE_SENTENCES, mmap=True)
+    if len(offsets) != len(passages) + 1 or (len(offsets) and offsets[-1] != len(members)):
+        raise IndexCorruptError(f"{f.PASSAGE_SENTENCE_OFFSETS} does not describe {len(passages)} passages")
+    if len(members) and (int(members.min()) < 0 or int(members.max()) >= len(sentences)):
+        raise IndexCorruptError(f"{f.PASSAGE_SENTENCES} refers to sentences the index does not hold")
+    _check_refs(passages, sentences, len(documents), len(sections))
+    _check_documents(documents, passages, sentences)
     dimension = manifest.get("dimension")
-    _load_array(build, PASSAGE_VECTORS, mmap=True, rows=len(passages), dimension=dimension)
-    sentence_vectors = _load_array(build, SENTENCE_VECTORS, mmap=True, rows=len(sentences), dimension=dimension)
-    passage_search = _read_faiss(build / "passages.faiss", searches["passages"], len(passages), dimension)
+    searches = _vector_index_infos(manifest)
+    _load_array(build, f.PASSAGE_VECTORS, mmap=True, rows=len(passages), dimension=dimension)
+    sentence_vectors = _load_array(build, f.SENTENCE_VECTORS, mmap=True, rows=len(sentences), dimension=dimension)
+    passage_search = _read_faiss(build / f.PASSAGE_SEARCH, searches["passages"], len(passages), dimension)
     sentence_search = (
-        _read_faiss(build / "sentences.faiss", searches["sentences"], len(sentences), dimension)
+        _read_faiss(build / f.SENTENCE_SEARCH, searches["sentences"], len(sentences), dimension)
         if searches["sentences"].kind != "flat" else None
     )
-    tokens = read_tokens(build, len(sentences)) if manifest.get("token_vectors") else None
-    documents = read_documents(build)
-    if any(p.source not in documents for p in passages):
-        raise IndexCorruptError("documents.jsonl lacks the text of a document that passages.jsonl cites")
+    tokens = read_tokens(build, manifest, len(sentences)) if manifest.get("token_vectors") else None
+    antecedents = _load_array(build, f.ANTECEDENTS, mmap=True, rows=len(sentences))
+    typicality = _load_array(build, f.TYPICALITY, mmap=True, rows=len(sentences))
     return IndexData(
-        build_id, manifest, passages, sentences, passage_search, sentence_vectors, tokens, documents, sentence_search
+        build_id, manifest,
+        PassageTable(passages, documents, sections, offsets, members),
+        SentenceTable(sentences, documents, sections),
+        passage_search, sentence_vectors, tokens, documents,
+        _read_lexical(build / f.PASSAGE_LEXICAL, len(passages)),
+        _read_lexical(build / f.SENTENCE_LEXICAL, len(sentences)),
+        antecedents, typicality, sentence_search,
     )
+
+
+def _check_refs(passages: np.ndarray, sentences: np.ndarray, documents: int, sections: int) -> None:
+    for name, rows in ((f.PASSAGES, passages), (f.SENTENCES, sentences)):
+        if not len(rows):
+            continue
+        if int(rows["source"].min()) < 0 or int(rows["source"].max()) >= documents:
+            raise IndexCorruptError(f"documents.jsonl lacks the text of a document that {name} cites")
+        if int(rows["section"].min()) < 0 or int(rows["section"].max()) >= sections:
+            raise IndexCorruptError(f"{name} refers to headings {f.SECTIONS} does not hold")
+        if bool(np.any(rows["start"] > rows["end"])) or int(rows["start"].min()) < 0:
+            raise IndexCorruptError(f"{name} holds a record that ends before it starts")
+
+
+def _check_documents(documents: DocumentStore, passages: np.ndarray, sentences: np.ndarray) -> None:
+    """Every document line parses, and every record's span lies within its document's text (one
+    pass over documents.jsonl; nothing is kept)."""
+    lengths = np.array([len(documents.read(n).text) for n in range(len(documents))], dtype=np.int64)
+    for name, rows in ((f.PASSAGES, passages), (f.SENTENCES, sentences)):
+        if len(rows) and bool(np.any(rows["end"] > lengths[rows["source"]])):
+            raise IndexCorruptError(f"{name} holds a record past the end of its document's text")
 
 
 def _vector_index_infos(manifest: dict[str, Any]) -> dict[str, VectorIndexInfo]:
@@ -147,63 +181,79 @@ def _vector_index_infos(manifest: dict[str, Any]) -> dict[str, VectorIndexInfo]:
 
 
 def read_manifest(build: Path) -> dict[str, Any]:
-    return _read_json(build / "manifest.json")
+    return _read_json(build / f.MANIFEST)
 
 
 def _load_array(
     build: Path, name: str, mmap: bool = False, rows: int | None = None, dimension: int | None = None
 ) -> np.ndarray:
-    """An array of the build, checked to hold `rows` rows of `dimension` values when given."""
+    """An array of the build, checked to hold `rows` rows (of `dimension` values) when given."""
     try:
         array = np.load(build / name, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
         raise IndexCorruptError(f"{name} is missing") from None
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{name} cannot be read ({exc})") from None
-    if rows is not None and (array.ndim != 2 or len(array) != rows):
-        raise IndexCorruptError(f"{name} holds {len(array)} vectors for {rows} records")
-    if dimension is not None and array.shape[1] != dimension:
-        raise IndexCorruptError(f"{name} has dimension {array.shape[1]}, manifest says {dimension}")
+    if rows is not None and len(array) != rows:
+        raise IndexCorruptError(f"{name} holds {len(array)} rows for {rows} records")
+    if dimension is not None and (array.ndim != 2 or array.shape[1] != dimension):
+        raise IndexCorruptError(f"{name} has shape {array.shape}, manifest says dimension {dimension}")
     return array
 
 
-def read_tokens(build: Path, sentences: int) -> SentenceTokens:
-    """The sentences' token vectors (or their codes); the big array is memory-mapped, read as
-    it is used."""
-    offsets, ids, headings = (_load_array(build, name) for name in TOKEN_FILES)
-    codes = vectors = None
-    codec = None
-    if (build / TOKEN_CODES[0]).exists():
-        codes = _load_array(build, TOKEN_CODES[0], mmap=True)
-        codec = TokenCodec(_load_array(build, TOKEN_CODES[1]))
-        stored, what = codes, "codes"
-        if codes.ndim != 2 or codec.centroids.ndim != 3 or codes.shape[1] != codec.pieces:
-            raise IndexCorruptError("token_codes.npy and token_codebook.npy disagree")
-    else:
-        vectors = _load_array(build, TOKEN_VECTORS, mmap=True)
-        stored, what = vectors, "vectors"
-    if offsets.ndim != 1 or len(offsets) <= sentences or offsets[0] != 0 or np.any(np.diff(offsets) < 0):
-        raise IndexCorruptError(f"token_offsets.npy does not describe {sentences} sentences")
-    if stored.ndim != 2 or not len(ids) == len(stored) == offsets[-1]:
-        raise IndexCorruptError(
-            f"token files disagree: {offsets[-1]} tokens by the offsets, {len(ids)} ids, {len(stored)} {what}"
-        )
-    rows = len(offsets) - 1
-    if headings.shape != (sentences,) or np.any((headings != -1) & ((headings < sentences) | (headings >= rows))):
-        raise IndexCorruptError(f"token_headings.npy does not name a heading row for each of {sentences} sentences")
-    return SentenceTokens(offsets, ids, vectors, headings, codes, codec)
+def read_tokens(build: Path, manifest: dict[str, Any], sentences: int) -> SentenceTokens:
+    """The sentences' token rows; the segments are memory-mapped, read as they are used."""
+    spans = _load_array(build, f.TOKEN_SPANS)
+    headings = _load_array(build, f.TOKEN_HEADINGS, rows=sentences)
+    idf = _load_array(build, f.TOKEN_IDF)
+    described = manifest.get("token_segments")
+    if not isinstance(described, list) or not all(isinstance(s, dict) and "name" in s for s in described):
+        raise IndexCorruptError("manifest.json does not list its token segments")
+    codec = TokenCodec(_load_array(build, f.TOKEN_CODEBOOK)) if (build / f.TOKEN_CODEBOOK).exists() else None
+    segments = []
+    for segment in described:
+        ids_path, values_path = f.segment_files(build, segment["name"])
+        ids = _load_array(build, str(ids_path.relative_to(build)), mmap=True)
+        values = _load_array(build, str(values_path.relative_to(build)), mmap=True, rows=len(ids))
+        coded = values.dtype == np.uint8
+        if coded and (codec is None or values.ndim != 2 or values.shape[1] != codec.pieces):
+            raise IndexCorruptError(f"token segment {segment['name']} and {f.TOKEN_CODEBOOK} disagree")
+        segments.append(TokenSegment(ids, values))
+    if spans.dtype != TOKEN_SPAN or len(spans) < sentences:
+        raise IndexCorruptError(f"{f.TOKEN_SPANS} does not describe {sentences} sentences")
+    if len(spans):
+        if int(spans["segment"].min()) < 0 or int(spans["segment"].max()) >= len(segments):
+            raise IndexCorruptError(f"{f.TOKEN_SPANS} names a token segment the manifest does not list")
+        lengths = np.array([len(s.ids) for s in segments])
+        if np.any(spans["start"] > spans["end"]) or np.any(spans["end"] > lengths[spans["segment"]]):
+            raise IndexCorruptError(f"token files disagree: {f.TOKEN_SPANS} points past the end of a segment")
+    rows = len(spans)
+    if np.any((headings != -1) & ((headings < sentences) | (headings >= rows))):
+        raise IndexCorruptError(f"{f.TOKEN_HEADINGS} does not name a heading row for each of {sentences} sentences")
+    return SentenceTokens(spans, tuple(segments), headings, idf, codec)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    value = _parse_json(path)
+    if not isinstance(value, dict):
+        raise IndexCorruptError(f"{path.name} is not a JSON object")
+    return value
+
+
+def _read_json_list(path: Path) -> list[str]:
+    value = _parse_json(path)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise IndexCorruptError(f"{path.name} is not a JSON list of strings")
+    return value
+
+
+def _parse_json(path: Path) -> Any:
     try:
-        value = json.loads(path.read_text("utf-8"))
+        return json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise IndexCorruptError(f"{path.name} is missing") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(f"{path.name} is not valid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise IndexCorruptError(f"{path.name} is not a JSON object")
-    return value
 
 
 def _read_faiss(path: Path, info: VectorIndexInfo, rows: int, dimension: Any) -> faiss.Index:
@@ -220,233 +270,77 @@ def _read_faiss(path: Path, info: VectorIndexInfo, rows: int, dimension: Any) ->
     return index
 
 
-def read_records(path: Path) -> tuple[tuple[PassageRecord, ...], tuple[SentenceRecord, ...]]:
-    """The passages and sentences of `passages.jsonl`, checked to refer to each other."""
+def _read_lexical(folder: Path, rows: int) -> LexicalIndex:
+    try:
+        lexical = LexicalIndex.load(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorruptError(f"{folder.name} cannot be read ({exc})") from None
+    if len(lexical) != rows:
+        raise IndexCorruptError(f"{folder.name} scores {len(lexical)} texts for {rows} records")
+    return lexical
+
+
+def _read_documents(build: Path) -> DocumentStore:
+    """The documents of a build, read a line of documents.jsonl at a time when asked for."""
+    sources = _read_json_list(build / f.SOURCES)
+    lines = _load_array(build, f.DOCUMENT_LINES, rows=len(sources) + 1)
+    path = build / f.DOCUMENTS
     if not path.is_file():
         raise IndexCorruptError(f"{path.name} is missing")
-    passages: list[PassageRecord] = []
-    sentences: list[SentenceRecord] = []
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                if row["kind"] == "sentence":
-                    sentences.append(SentenceRecord(row["source"], row["start"], row["end"], row["text"]))
-                else:
-                    passages.append(
-                        PassageRecord(
-                            row["source"], row["start"], row["end"], row["text"], row["section"],
-                            tuple(row["sentences"]), row.get("page"),
-                        )
-                    )
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise IndexCorruptError(f"{path.name} has a damaged record ({exc!r})") from None
-    if any(i >= len(sentences) or i < 0 for p in passages for i in p.sentences):
-        raise IndexCorruptError(f"{path.name} refers to sentences it does not hold")
-    return tuple(passages), tuple(sentences)
+    size = path.stat().st_size
+    if len(lines) and (lines[0] != 0 or lines[-1] != size or np.any(np.diff(lines) <= 0)):
+        raise IndexCorruptError(f"{f.DOCUMENT_LINES} does not match {path.name}")
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
 
+    def line(number: int) -> bytes:
+        return mapped[int(lines[number]) : int(lines[number + 1])]
 
-def read_documents(build: Path) -> dict[str, Document]:
-    """The extracted text of every document of a build, by source."""
-    path = build / "documents.jsonl"
-    if not path.is_file():
-        raise IndexCorruptError(f"{path.name} is missing")
-    documents: dict[str, Document] = {}
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                headings = row["headings"]
-                documents[row["source"]] = Document(
-                    row["source"], row["text"], row["sha256"], row["format"],
-                    None if headings is None else tuple(Heading(*h) for h in headings),
-                    tuple(row["pages"]),
-                )
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise IndexCorruptError(f"{path.name} has a damaged record ({exc!r})") from None
-    return documents
+    def document(number: int):  # noqa: ANN202 - a Document, checked to parse
+        from .records import document_from_json
 
+        try:
+            return document_from_json(line(number))
+        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise IndexCorruptError(f"{path.name} has a damaged record ({exc!r})") from None
 
-# ---------------------------------------------------------------------------------------------
-# What a rebuild reuses from the live build
-
-
-def read_extraction_cache(index_dir: Path) -> dict[str, Document]:
-    """The live build's extracted documents by content hash (so a file moved or renamed is not
-    extracted again either); empty when there is none or it is unusable."""
-    build = live_build_dir(index_dir)
-    if build is None:
-        return {}
-    try:
-        return {d.sha256: d for d in read_documents(build).values()}
-    except (OSError, IndexCorruptError) as exc:
-        log.info("no reusable extracted text in %s (%s)", index_dir, exc)
-        return {}
-
-
-def read_skipped_cache(index_dir: Path) -> dict[str, str]:
-    """Why the live build skipped each file it could not read, by content hash."""
-    build = live_build_dir(index_dir)
-    if build is None:
-        return {}
-    try:
-        skipped = read_manifest(build).get("skipped", {})
-        return {e["sha256"]: e["reason"] for e in skipped.values()}
-    except (OSError, IndexCorruptError, AttributeError, KeyError, TypeError):
-        return {}
-
-
-def read_vector_cache(index_dir: Path, model: str) -> dict[str, np.ndarray]:
-    """Vectors of the live build, keyed by text_key; empty when there is none or it is unusable."""
-    build = live_build_dir(index_dir)
-    if build is None:
-        return {}
-    try:
-        manifest = read_manifest(build)
-        if manifest.get("format") != FORMAT or manifest.get("model") != model:
-            return {}
-        keys = _load_array(build, VECTOR_KEYS)
-        vectors = [_load_array(build, name, mmap=True) for name in (PASSAGE_VECTORS, SENTENCE_VECTORS)]
-    except (OSError, IndexCorruptError) as exc:
-        log.info("no reusable embeddings in %s (%s)", build, exc)
-        return {}
-    rows = [row for array in vectors for row in array]  # views of the mapped files, read when stacked
-    if len(rows) != len(keys):
-        log.info("no reusable embeddings in %s (%d keys for %d vectors)", build, len(keys), len(rows))
-        return {}
-    return dict(zip(keys.astype(str).tolist(), rows))
-
-
-def read_token_cache(index_dir: Path, model: str) -> tuple[dict[str, TokenVectors], TokenCodec | None]:
-    """Token vectors of the live build's sentences and headings, keyed by text_key, as stored
-    (float16 vectors, or uint8 codes of the codebook returned with them); empty when unusable."""
-    build = live_build_dir(index_dir)
-    if build is None:
-        return {}, None
-    try:  # only what the token rows need: the records and token files, not the FAISS indexes
-        manifest = read_manifest(build)
-        if manifest.get("format") != FORMAT or not manifest.get("token_vectors") or manifest.get("model") != model:
-            return {}, None
-        passages, sentences = read_records(build / "passages.jsonl")
-        tokens = read_tokens(build, len(sentences))
-    except (OSError, IndexCorruptError) as exc:
-        log.info("no reusable token vectors in %s (%s)", index_dir, exc)
-        return {}, None
-    texts = {row: sentence.text for row, sentence in enumerate(sentences)}
-    sections = sentence_sections(passages, len(sentences))
-    for row, heading_row in enumerate(tokens.headings.tolist()):
-        if heading_row >= 0:
-            texts[heading_row] = own_heading(sections[row])
-    stored = tokens.codes if tokens.codes is not None else tokens.vectors
-    assert stored is not None
-    cache = {}
-    for row, text in texts.items():  # slices of the memory-mapped file, read when stacked
-        start, end = int(tokens.offsets[row]), int(tokens.offsets[row + 1])
-        cache[text_key(model, text)] = TokenVectors(tokens.ids[start:end], stored[start:end])
-    return cache, tokens.codec
+    return DocumentStore(document, sources)
 
 
 # ---------------------------------------------------------------------------------------------
 # Writing
 
 
-def write_build(
-    index_dir: Path,
-    manifest: dict[str, Any],
-    documents: Sequence[Document],
-    passages: Sequence[PassageRecord],
-    sentences: Sequence[SentenceRecord],
-    vectors: np.ndarray,
-    keys: Sequence[str],
-    tokens: SentenceTokens | None,
-) -> str:
-    """Write a build under a temporary name, make it live atomically, and remove old builds;
-    returns its name. `vectors` holds the passages' rows, then the sentences'; `keys` their
-    text_keys, for the next build to reuse."""
+def new_build_dir(index_dir: Path) -> Path:
+    """An empty temporary folder for a new build (`tmp-<build id>`), after clearing what crashed
+    builds left."""
     builds = index_dir / BUILDS
-    tmp, build_id = _new_build_dir(builds)
-    _write_documents(tmp / "documents.jsonl", documents)
-    _write_records(tmp / "passages.jsonl", passages, sentences)
-    manifest = {**manifest, "vector_index": _write_vectors(tmp, vectors, keys, len(passages), manifest["dimension"])}
-    if tokens is not None:
-        _write_tokens(tmp, tokens)
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
-    previous = current_build(index_dir)
-    _publish(index_dir, tmp, build_id)
-    _remove_old_builds(builds, keep={build_id, previous})
-    return build_id
-
-
-def _new_build_dir(builds: Path) -> tuple[Path, str]:
-    """An empty temporary folder for a new build, after clearing what crashed builds left."""
     builds.mkdir(parents=True, exist_ok=True)
     for debris in builds.glob("tmp-*"):  # left by a build that crashed; we hold the lock
         shutil.rmtree(debris, ignore_errors=True)
     build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
     tmp = builds / f"tmp-{build_id}"
     tmp.mkdir()
-    return tmp, build_id
+    return tmp
 
 
-def _write_documents(path: Path, documents: Sequence[Document]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for d in documents:
-            headings = None if d.headings is None else [[h.start, h.end, h.level] for h in d.headings]
-            row = {"source": d.source, "sha256": d.sha256, "format": d.format, "pages": list(d.pages),
-                   "headings": headings, "text": d.text}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _write_records(path: Path, passages: Sequence[PassageRecord], sentences: Sequence[SentenceRecord]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for s in sentences:
-            handle.write(json.dumps({"kind": "sentence", **asdict(s)}, ensure_ascii=False) + "\n")
-        for p in passages:
-            handle.write(json.dumps({"kind": "passage", **asdict(p)}, ensure_ascii=False) + "\n")
-
-
-def _write_vectors(
-    folder: Path, vectors: np.ndarray, keys: Sequence[str], passages: int, dimension: int
-) -> dict[str, dict[str, Any]]:
-    """The passages' and sentences' vectors (float32 .npy, read memory-mapped), their text_keys
-    (the next build's embedding cache), and the search index of each: passages.faiss always,
-    sentences.faiss only when approximate (exact sentence search reads sentences.npy). Returns
-    the manifest's description of the two searches."""
-    import faiss
-
-    vectors = vectors.reshape(-1, dimension)
-    np.save(folder / PASSAGE_VECTORS, vectors[:passages], allow_pickle=False)
-    np.save(folder / SENTENCE_VECTORS, vectors[passages:], allow_pickle=False)
-    np.save(folder / VECTOR_KEYS, np.array(list(keys), dtype="S64"), allow_pickle=False)
-    described = {}
-    for name, rows in (("passages", vectors[:passages]), ("sentences", vectors[passages:])):
-        index, info = make_vector_index(rows)
-        if name == "passages" or info.kind != "flat":
-            faiss.write_index(index, str(folder / f"{name}.faiss"))
-        described[name] = info.to_dict()
-    return described
-
-
-def _write_tokens(folder: Path, tokens: SentenceTokens) -> None:
-    for name, array in zip(TOKEN_FILES, (tokens.offsets, tokens.ids, tokens.headings)):
-        np.save(folder / name, array, allow_pickle=False)
-    if tokens.codes is not None and tokens.codec is not None:
-        np.save(folder / TOKEN_CODES[0], tokens.codes, allow_pickle=False)
-        np.save(folder / TOKEN_CODES[1], tokens.codec.centroids, allow_pickle=False)
-    else:
-        np.save(folder / TOKEN_VECTORS, tokens.vectors, allow_pickle=False)
-
-
-def _publish(index_dir: Path, tmp: Path, build_id: str) -> None:
-    """Flush the build to disk, give it its final name and point CURRENT at it, atomically."""
-    for path in tmp.iterdir():
-        _fsync(path)
+def publish(index_dir: Path, tmp: Path, manifest: dict[str, Any]) -> str:
+    """Write the manifest, flush the build to disk, give it its final name, point CURRENT at it
+    atomically, and remove old builds; returns the build's name."""
+    (tmp / f.MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
+    build_id = tmp.name.removeprefix("tmp-")
+    for path in tmp.rglob("*"):
+        if path.is_file():
+            _fsync(path)
+    previous = current_build(index_dir)
     os.rename(tmp, index_dir / BUILDS / build_id)
     pointer = index_dir / f"{CURRENT}.tmp"
     pointer.write_text(build_id + "\n", "utf-8")
     _fsync(pointer)
     os.replace(pointer, index_dir / CURRENT)
     log.info("index build %s is live", build_id)
+    _remove_old_builds(index_dir / BUILDS, keep={build_id, previous})
+    return build_id
 
 
 def _remove_old_builds(builds: Path, keep: set[str | None]) -> None:

@@ -1,0 +1,172 @@
+"""What a rebuild reuses from the live build: documents' extracted text (by content hash), why
+files could not be read, vectors and token rows (by text_key), the token codebook, and the
+token segments it can share rather than write again."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..corpus import Document
+from ..errors import IndexCorruptError
+from ..token_codec import TokenCodec
+from . import files as f
+from .manifest import FORMAT
+
+log = logging.getLogger(__name__)
+
+
+class KeyTable:
+    """text_keys (S64) looked up to their row, many at a time (a sorted copy, binary search)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self._order = np.argsort(keys, kind="stable")
+        self._sorted = keys[self._order]
+
+    def rows(self, keys: Sequence[str]) -> np.ndarray:
+        """The row of each key, -1 where absent."""
+        wanted = np.array(list(keys), dtype="S64")
+        if len(self._sorted) == 0 or len(wanted) == 0:
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
+        found = self._sorted[at] == wanted
+        return np.where(found, self._order[at], -1).astype(np.int64)
+
+
+class PreviousBuild:
+    """The live build, as far as a rebuild can use it; empty when there is none, or when it was
+    made in another format or with another model."""
+
+    def __init__(self, folder: Path | None = None, model: str = "") -> None:
+        self.folder = folder
+        self.manifest: dict[str, Any] = {}
+        self._documents: dict[str, int] = {}  # sha256 -> line of documents.jsonl
+        self._lines: np.ndarray = np.zeros(0, np.int64)
+        self.skipped: dict[str, str] = {}  # sha256 -> reason
+        self.vectors: tuple[np.ndarray, ...] = ()  # passage rows, then sentence rows
+        self._vector_keys = KeyTable(np.zeros(0, "S64"))
+        self.token_spans = np.zeros(0)
+        self._token_keys = KeyTable(np.zeros(0, "S64"))
+        self.segments: list[str] = []
+        self.segment_kinds: list[str] = []
+        self.codec: TokenCodec | None = None
+        if folder is None:
+            return
+        try:
+            self.manifest = json.loads((folder / f.MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            log.info("nothing reusable in %s (%s)", folder, exc)
+            return
+        if not isinstance(self.manifest, dict) or self.manifest.get("format") != FORMAT:
+            return
+        self._read_skipped()
+        try:
+            self._read_documents()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.info("no reusable extracted text in %s (%s)", folder, exc)
+        if self.manifest.get("model") != model:
+            return
+        try:
+            self._read_vectors()
+        except (OSError, ValueError) as exc:
+            log.info("no reusable embeddings in %s (%s)", folder, exc)
+        if self.manifest.get("token_vectors"):
+            try:
+                self._read_tokens()
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.info("no reusable token vectors in %s (%s)", folder, exc)
+
+    # -- documents -------------------------------------------------------------------------
+
+    def _read_skipped(self) -> None:
+        try:
+            self.skipped = {e["sha256"]: e["reason"] for e in self.manifest.get("skipped", {}).values()}
+        except (AttributeError, KeyError, TypeError):
+            self.skipped = {}
+
+    def _read_documents(self) -> None:
+        assert self.folder is not None
+        sources = json.loads((self.folder / f.SOURCES).read_text("utf-8"))
+        files = self.manifest["files"]
+        self._lines = np.load(self.folder / f.DOCUMENT_LINES)
+        self._documents = {files[source]: number for number, source in enumerate(sources)}
+
+    def document(self, sha256: str, source: str) -> Document | None:
+        """The extracted document of content `sha256`, under the name `source`, or None."""
+        from .records import document_from_json
+
+        number = self._documents.get(sha256)
+        if number is None or self.folder is None:
+            return None
+        start, end = int(self._lines[number]), int(self._lines[number + 1])
+        with open(self.folder / f.DOCUMENTS, "rb") as handle:
+            handle.seek(start)
+            document = document_from_json(handle.read(end - start))
+        if document.sha256 != sha256:
+            return None
+        return Document(source, document.text, sha256, document.format, document.headings, document.pages)
+
+    # -- vectors ---------------------------------------------------------------------------
+
+    def _read_vectors(self) -> None:
+        assert self.folder is not None
+        keys = np.concatenate([np.load(self.folder / name) for name in (f.PASSAGE_KEYS, f.SENTENCE_KEYS)])
+        vectors = tuple(np.load(self.folder / name, mmap_mode="r") for name in (f.PASSAGE_VECTORS, f.SENTENCE_VECTORS))
+        if sum(len(v) for v in vectors) != len(keys):
+            raise ValueError(f"{len(keys)} keys for {sum(len(v) for v in vectors)} vectors")
+        self.vectors = vectors
+        self._vector_keys = KeyTable(keys)
+
+    def vector_rows(self, keys: Sequence[str]) -> np.ndarray:
+        """Each key's row among the live build's vectors (passages', then sentences'), or -1."""
+        return self._vector_keys.rows(keys)
+
+    def vector(self, row: int) -> np.ndarray:
+        passages = len(self.vectors[0])
+        return self.vectors[0][row] if row < passages else self.vectors[1][row - passages]
+
+    # -- token vectors ---------------------------------------------------------------------
+
+    def _read_tokens(self) -> None:
+        assert self.folder is not None
+        described = self.manifest["token_segments"]
+        spans = np.load(self.folder / f.TOKEN_SPANS)
+        keys = np.load(self.folder / f.TOKEN_KEYS)
+        if len(spans) != len(keys):
+            raise ValueError(f"{len(keys)} token keys for {len(spans)} token rows")
+        for segment in described:
+            for path in f.segment_files(self.folder, segment["name"]):
+                if not path.is_file():
+                    raise ValueError(f"{path.name} is missing")
+        codec = None
+        if (self.folder / f.TOKEN_CODEBOOK).is_file():
+            codec = TokenCodec(np.load(self.folder / f.TOKEN_CODEBOOK))
+        self.segments = [s["name"] for s in described]
+        self.segment_kinds = [s["kind"] for s in described]
+        self.token_spans = spans
+        self._token_keys = KeyTable(keys)
+        self.codec = codec
+
+    def token_rows(self, keys: Sequence[str]) -> np.ndarray:
+        """Each key's token row in the live build, or -1."""
+        return self._token_keys.rows(keys)
+
+    def segment_arrays(self, segment: int) -> tuple[np.ndarray, np.ndarray]:
+        """Segment `segment`'s ids and values, memory-mapped."""
+        assert self.folder is not None
+        ids, values = f.segment_files(self.folder, self.segments[segment])
+        return np.load(ids, mmap_mode="r"), np.load(values, mmap_mode="r")
+
+
+def previous_build(index_dir: Path, model: str) -> PreviousBuild:
+    """The live build of `index_dir`, for reuse by a build with `model`."""
+    from .store import live_build_dir
+
+    try:
+        return PreviousBuild(live_build_dir(index_dir), model)
+    except IndexCorruptError:
+        return PreviousBuild()

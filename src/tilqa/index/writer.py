@@ -1,0 +1,435 @@
+"""Writing one build as documents stream in: each document is chunked and written at once; its
+texts are embedded, a chunk of texts at a time, only when no earlier build embedded them; records,
+vectors and token vectors go straight to files. What the build holds in memory grows by tens of
+bytes a record (the numbers that are written at the end: offsets, spans, terms), not by vectors,
+so a corpus of any size builds in bounded memory. `finish` then makes the search indexes, BM25
+and the token statistics from the files, and returns what the manifest records.
+
+Token vectors go to one new segment of this build; rows an earlier build already holds stay in
+its segments, which this build shares (hard links) rather than writes again. A shared segment
+mostly holding rows no longer used is copied into the new segment instead, so stale rows do not
+pile up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import token_codec
+from ..chunking import chunk_document
+from ..config import Settings
+from ..corpus import Document
+from ..embedding import Encoder, TokenVectors, text_key
+from ..lexical import LexicalIndex, terms
+from ..sentence_features import antecedents, typicality
+from ..token_codec import TokenCodec
+from ..token_scoring import TOKEN_SPAN, token_idf
+from . import files as f
+from .previous import PreviousBuild
+from .records import PASSAGE_FIELDS, SENTENCE_FIELDS, document_to_json, own_heading, passage_embedding_text
+from .vectors import make_vector_index
+
+log = logging.getLogger(__name__)
+
+# Texts per encoder call (an encoder may ask for more with `build_chunk`, as a Ray actor pool,
+# which takes seconds to start, does).
+EMBED_CHUNK = 2048
+SHARED_SEGMENT_MIN_LIVE = 0.5  # a shared segment less used than this is copied, not shared
+NEW = -1  # the segment of a token span in this build's own segment
+
+
+class _Spans:
+    """A growing array of token spans that can be filled in later (rows waiting for a codebook)."""
+
+    def __init__(self) -> None:
+        self.array = np.zeros(1024, dtype=TOKEN_SPAN)
+        self.size = 0
+
+    def append(self, segment: int, start: int, end: int) -> int:
+        if self.size == len(self.array):
+            self.array = np.resize(self.array, 2 * len(self.array))
+        self.array[self.size] = (segment, start, end)
+        self.size += 1
+        return self.size - 1
+
+    def view(self) -> np.ndarray:
+        return self.array[: self.size]
+
+
+class _Terms:
+    """Each text's BM25 terms as numbers (one growing vocabulary), compact until `finish`."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.vocabulary = vocabulary
+        self.ids: list[np.ndarray] = []
+
+    def add(self, texts: Sequence[str]) -> None:
+        for words in terms(texts):
+            self.ids.append(np.array([self.vocabulary.setdefault(w, len(self.vocabulary)) for w in words], dtype=np.int32))
+
+    def index(self) -> LexicalIndex:
+        words = list(self.vocabulary)
+        return LexicalIndex.from_terms([[words[i] for i in ids.tolist()] for ids in self.ids])
+
+
+@dataclass
+class _Pending:
+    """Documents chunked but not yet embedded and written."""
+
+    documents: list[tuple[int, list[Any]]] = field(default_factory=list)  # (number, passages)
+    texts: int = 0
+
+
+class BuildWriter:
+    """Writes a build into `folder` (a new, empty folder) from documents given to `add`."""
+
+    def __init__(self, folder: Path, settings: Settings, embedder: Encoder, previous: PreviousBuild) -> None:
+        self.folder = folder
+        self.settings = settings
+        self.embedder = embedder
+        self.previous = previous
+        self.model = settings.model
+        self.with_tokens = settings.token_scoring
+        self.chunk = max(1, int(getattr(embedder, "build_chunk", EMBED_CHUNK)))
+        self._documents = open(folder / f.DOCUMENTS, "wb")
+        self._lines = [0]
+        self.sources: list[str] = []
+        self._sections: dict[str, int] = {}
+        self._passages = f.GrowingArray(folder / f.PASSAGES, PASSAGE_FIELDS)
+        self._sentences = f.GrowingArray(folder / f.SENTENCES, SENTENCE_FIELDS)
+        self._passage_sentences = f.GrowingArray(folder / f.PASSAGE_SENTENCES, np.int64)
+        self._sentence_counts: list[int] = []
+        self._vectors = [f.GrowingArray(folder / name, np.float32) for name in (f.PASSAGE_VECTORS, f.SENTENCE_VECTORS)]
+        self._keys = [f.GrowingArray(folder / name, "S64") for name in (f.PASSAGE_KEYS, f.SENTENCE_KEYS)]
+        self._antecedents = f.GrowingArray(folder / f.ANTECEDENTS, np.int64)
+        self._typicality = f.GrowingArray(folder / f.TYPICALITY, np.float64)
+        vocabulary: dict[str, int] = {}
+        self._passage_terms, self._sentence_terms = _Terms(vocabulary), _Terms(vocabulary)
+        self._pending = _Pending()
+        self.passages = self.sentences = 0
+        self.embedded = self.reused = 0
+        self.dimension: int | None = None
+        # Token vectors: spans of sentence rows and heading rows, each heading text once.
+        self.codec: TokenCodec | None = previous.codec if self.with_tokens else None
+        self._sentence_spans, self._heading_spans = _Spans(), _Spans()
+        self._heading_rows: dict[str, int] = {}
+        self._heading_keys: list[str] = []
+        self._sentence_heading: list[np.ndarray] = []
+        self._waiting: list[tuple[_Spans, int, TokenVectors]] = []  # float16 rows awaiting a codebook
+        self._segment_ids: f.GrowingArray | None = None
+        self._segment_values: f.GrowingArray | None = None
+
+    # -- adding documents ------------------------------------------------------------------
+
+    def add(self, document: Document) -> None:
+        """Chunk `document` and write it (its texts embedded with the next chunk)."""
+        number = len(self.sources)
+        self.sources.append(document.source)
+        self._documents.write(document_to_json(document).encode("utf-8") + b"\n")
+        self._lines.append(self._documents.tell())
+        passages = list(chunk_document(document, self.settings.passage_sentences, self.settings.passage_overlap))
+        self._pending.documents.append((number, passages))
+        self._pending.texts += len(passages) + sum(len(p.sentences) for p in passages)
+        if self._pending.texts >= self.chunk:
+            self._flush()
+
+    def _section(self, section: str) -> int:
+        return self._sections.setdefault(section, len(self._sections))
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, _Pending()
+        if not pending.documents:
+            return
+        passage_rows, sentence_rows, members, counts = [], [], [], []
+        passage_texts: list[str] = []
+        passage_lexical: list[str] = []
+        sentence_texts: list[str] = []
+        sentence_sections: list[str] = []
+        documents: list[tuple[int, int]] = []  # each document's first sentence row (in this flush) and count
+        for number, passages in pending.documents:
+            first = self.sentences + len(sentence_texts)
+            local: dict[int, int] = {}  # sentence start -> row
+            for p in passages:
+                rows = []
+                for s in p.sentences:
+                    if s.start not in local:
+                        local[s.start] = first + len(local)
+                        sentence_rows.append((number, s.start, s.end, self._section(p.section)))
+                        sentence_texts.append(s.text)
+                        sentence_sections.append(p.section)
+                    rows.append(local[s.start])
+                passage_rows.append((number, p.start, p.end, p.page or 0, self._section(p.section)))
+                passage_texts.append(passage_embedding_text(p.section, p.text))
+                passage_lexical.append(f"{p.section}\n{p.text}")
+                members.extend(rows)
+                counts.append(len(rows))
+            documents.append((first - self.sentences, len(local)))
+            self._antecedents.append(antecedents(
+                [[local[s.start] for s in p.sentences] for p in passages], sentence_texts[first - self.sentences :], first
+            ))
+        self._passages.append(np.array(passage_rows, dtype=PASSAGE_FIELDS))
+        self._sentences.append(np.array(sentence_rows, dtype=SENTENCE_FIELDS))
+        self._passage_sentences.append(np.array(members, dtype=np.int64))
+        self._sentence_counts.extend(counts)
+        self._passage_terms.add(passage_lexical)
+        self._sentence_terms.add([f"{s}\n{t}" for s, t in zip(sentence_sections, sentence_texts)])
+        headings = [own_heading(s) for s in sentence_sections] if self.with_tokens else []
+        vectors = self._embed(passage_texts, sentence_texts, headings)
+        passage_vectors, sentence_vectors = vectors[: len(passage_texts)], vectors[len(passage_texts) :]
+        self._vectors[0].append(passage_vectors)
+        self._vectors[1].append(sentence_vectors)
+        self._typicality.append(
+            np.concatenate([typicality(sentence_vectors[a : a + n]) for a, n in documents]) if documents else np.zeros(0)
+        )
+        self.passages += len(passage_texts)
+        self.sentences += len(sentence_texts)
+
+    # -- embedding -------------------------------------------------------------------------
+
+    def _embed(self, passage_texts: list[str], sentence_texts: list[str], headings: list[str]) -> np.ndarray:
+        """The vectors of the passages, then the sentences, from the live build's or embedded now;
+        and the token rows of the sentences and of headings not seen before."""
+        model = self.model
+        texts = passage_texts + sentence_texts
+        keys = [text_key(model, t) for t in texts]
+        sentence_keys = keys[len(passage_texts) :]
+        self._keys[0].append(np.array(keys[: len(passage_texts)], dtype="S64"))
+        self._keys[1].append(np.array(sentence_keys, dtype="S64"))
+        new_headings = list(dict.fromkeys(h for h in headings if h and h not in self._heading_rows))
+        heading_keys = [text_key(model, h) for h in new_headings]
+        vector_rows = self.previous.vector_rows(keys)
+        token_keys = sentence_keys + heading_keys if self.with_tokens else []
+        token_rows = self.previous.token_rows(token_keys) if self.with_tokens else np.zeros(0, np.int64)
+        wanted: dict[str, str] = {}
+        for k, t, row in zip(keys, texts, vector_rows):
+            if row < 0:
+                wanted[k] = t
+        needs_tokens = set()
+        for k, t, row in zip(token_keys, sentence_texts + new_headings, token_rows):
+            if row < 0:
+                wanted[k] = t
+                needs_tokens.add(k)
+        fresh_vectors, fresh_tokens = self._encode(wanted, needs_tokens)
+        self.embedded += len(wanted)
+        self.reused += len(set(keys) | set(token_keys)) - len(wanted)
+        vectors = np.stack(
+            [fresh_vectors[k] if k in fresh_vectors else self.previous.vector(int(r)) for k, r in zip(keys, vector_rows)]
+        ).astype(np.float32) if keys else np.zeros((0, self.dimension or 0), np.float32)
+        if self.dimension is None and len(vectors):
+            self.dimension = vectors.shape[1]
+        if self.with_tokens:
+            for k, row in zip(token_keys[: len(sentence_keys)], token_rows):
+                self._token_row(self._sentence_spans, k, int(row), fresh_tokens)
+            for h, k, row in zip(new_headings, heading_keys, token_rows[len(sentence_keys) :]):
+                self._heading_rows[h] = self._token_row(self._heading_spans, k, int(row), fresh_tokens)
+                self._heading_keys.append(k)
+            self._sentence_heading.append(np.array([self._heading_rows.get(h, -1) if h else -1 for h in headings], dtype=np.int32))
+            self._train_when_enough()
+        return vectors
+
+    def _encode(self, wanted: dict[str, str], needs_tokens: set[str]) -> tuple[dict[str, np.ndarray], dict[str, TokenVectors]]:
+        """Embed `wanted` ({key: text}), `chunk` texts an encoder call; keep token vectors for the
+        keys in `needs_tokens`, as codes as soon as there is a codebook (trained here once
+        `MAX_TRAINING_TOKENS` token vectors wait for one)."""
+        vectors: dict[str, np.ndarray] = {}
+        tokens: dict[str, TokenVectors] = {}
+        keys, texts = list(wanted), list(wanted.values())
+        for first in range(0, len(keys), self.chunk):
+            part, part_texts = keys[first : first + self.chunk], texts[first : first + self.chunk]
+            if not needs_tokens:
+                vectors.update(zip(part, self.embedder.encode(part_texts, show_progress=False)))
+                continue
+            part_vectors, part_tokens = self.embedder.encode_with_tokens(part_texts, show_progress=False)
+            vectors.update(zip(part, part_vectors))
+            tokens.update((k, t) for k, t in zip(part, part_tokens) if k in needs_tokens)
+            if self.codec is None:
+                waiting = [t for _, _, t in self._waiting] + list(tokens.values())
+                if sum(len(t.ids) for t in waiting) >= token_codec.MAX_TRAINING_TOKENS:
+                    self.codec = TokenCodec.train(np.concatenate([t.vectors for t in waiting]))
+            if self.codec is not None:
+                tokens = {k: self._coded(t) for k, t in tokens.items()}
+        return vectors, tokens
+
+    def _coded(self, tokens: TokenVectors) -> TokenVectors:
+        if tokens.vectors.dtype == np.uint8:
+            return tokens
+        assert self.codec is not None
+        return TokenVectors(tokens.ids, self.codec.encode(tokens.vectors))
+
+    def _token_row(self, spans: _Spans, key: str, previous_row: int, fresh: dict[str, TokenVectors]) -> int:
+        """Add a token row: shared from the live build's segments, or this build's own."""
+        if key not in fresh:
+            segment, start, end = self.previous.token_spans[previous_row].tolist()
+            return spans.append(segment, start, end)
+        row = spans.append(NEW, 0, 0)
+        tokens = fresh[key]
+        if self.codec is None:
+            self._waiting.append((spans, row, tokens))
+        else:
+            self._write_tokens([(spans, row, tokens)])
+        return row
+
+    def _train_when_enough(self) -> None:
+        """Write the rows waiting for a codebook once there is one."""
+        if self.codec is not None and self._waiting:
+            waiting, self._waiting = self._waiting, []
+            self._write_tokens(waiting)
+
+    def _write_tokens(self, rows: list[tuple[_Spans, int, TokenVectors]]) -> None:
+        """Write rows into this build's segment: as codes when there is a codebook, else float16."""
+        if not rows:
+            return
+        ids = np.concatenate([t.ids for _, _, t in rows]).astype(np.int32)
+        values = np.concatenate([t.vectors for _, _, t in rows])
+        if self.codec is not None and values.dtype != np.uint8:
+            values = self.codec.encode(values)
+        if self._segment_ids is None:
+            (self.folder / f.TOKEN_SEGMENTS).mkdir(exist_ok=True)
+            ids_path, values_path = f.segment_files(self.folder, self.folder.name.removeprefix("tmp-"))
+            self._segment_ids = f.GrowingArray(ids_path, np.int32)
+            self._segment_values = f.GrowingArray(values_path, values.dtype)
+        assert self._segment_values is not None
+        start = self._segment_ids.rows
+        for spans, row, tokens in rows:
+            spans.array[row] = (NEW, start, start + len(tokens.ids))
+            start += len(tokens.ids)
+        self._segment_ids.append(ids)
+        self._segment_values.append(values)
+
+    # -- finishing -------------------------------------------------------------------------
+
+    def finish(self) -> dict[str, Any]:
+        """Write what remains, the search indexes, BM25 and token statistics; returns the
+        manifest's fields for them. The folder then holds a whole build."""
+        self._flush()
+        self._documents.close()
+        np.save(self.folder / f.DOCUMENT_LINES, np.array(self._lines, dtype=np.int64))
+        (self.folder / f.SOURCES).write_text(json.dumps(self.sources, ensure_ascii=False), "utf-8")
+        (self.folder / f.SECTIONS).write_text(json.dumps(list(self._sections), ensure_ascii=False), "utf-8")
+        dimension = self.dimension or self.embedder.dimension
+        for array in (self._passages, self._sentences, self._passage_sentences, self._antecedents, self._typicality, *self._keys):
+            array.close()
+        for array in self._vectors:
+            array.close((dimension,))
+        np.save(self.folder / f.PASSAGE_SENTENCE_OFFSETS, np.concatenate([[0], np.cumsum(self._sentence_counts, dtype=np.int64)]))
+        described: dict[str, Any] = {"dimension": dimension, "vector_index": self._write_search(dimension)}
+        self._passage_terms.index().save(self.folder / f.PASSAGE_LEXICAL)
+        self._sentence_terms.index().save(self.folder / f.SENTENCE_LEXICAL)
+        if self.with_tokens:
+            described["token_segments"] = self._finish_tokens()
+        return described
+
+    def _write_search(self, dimension: int) -> dict[str, Any]:
+        import faiss
+
+        described = {}
+        for name, vectors_file, search_file in (
+            ("passages", f.PASSAGE_VECTORS, f.PASSAGE_SEARCH),
+            ("sentences", f.SENTENCE_VECTORS, f.SENTENCE_SEARCH),
+        ):
+            vectors = np.load(self.folder / vectors_file, mmap_mode="r").reshape(-1, dimension)
+            index, info = make_vector_index(vectors)
+            if name == "passages" or info.kind != "flat":
+                faiss.write_index(index, str(self.folder / search_file))
+            described[name] = info.to_dict()
+        return described
+
+    def _finish_tokens(self) -> list[dict[str, str]]:
+        previous = self.previous
+        old_spans = np.concatenate([self._sentence_spans.view(), self._heading_spans.view()])
+        used = np.unique(old_spans["segment"][old_spans["segment"] >= 0])
+        waiting, self._waiting = self._waiting, []
+        if self.codec is None:
+            reused_float = [previous.segment_arrays(int(s)) for s in used]
+            total = sum(len(t.ids) for _, _, t in waiting) + sum(len(i) for i, _ in reused_float)
+            if waiting and total >= token_codec.MIN_TRAINING_TOKENS:
+                self.codec = TokenCodec.train(
+                    np.concatenate([t.vectors for _, _, t in waiting] + [np.asarray(v) for _, v in reused_float])
+                )
+        self._write_tokens(waiting)
+        # Shared segments: kept when of the current kind and mostly in use, else copied in.
+        kind = "codes" if self.codec is not None else "float16"
+        shared: list[int] = []
+        for segment in used.tolist():
+            ids, values = previous.segment_arrays(segment)
+            rows = [(spans, np.flatnonzero(spans.view()["segment"] == segment)) for spans in (self._sentence_spans, self._heading_spans)]
+            live = sum(int((spans.view()["end"][r] - spans.view()["start"][r]).sum()) for spans, r in rows)
+            same_kind = previous.segment_kinds[segment] == kind
+            if same_kind and live >= SHARED_SEGMENT_MIN_LIVE * len(ids):
+                shared.append(segment)
+                continue
+            log.info("copying %d of %d token vectors out of segment %s", live, len(ids), previous.segments[segment])
+            for spans, r in rows:
+                copies = [(spans, int(i), TokenVectors(np.asarray(ids[a:b]), np.asarray(values[a:b])))
+                          for i, (a, b) in zip(r.tolist(), zip(spans.view()["start"][r].tolist(), spans.view()["end"][r].tolist()))]
+                self._write_tokens(copies)
+        names = [previous.segments[s] for s in shared]
+        position = {s: i for i, s in enumerate(shared)}
+        assert previous.folder is not None or not shared
+        for s in shared:
+            for source in f.segment_files(previous.folder, previous.segments[s]):  # type: ignore[arg-type]
+                (self.folder / f.TOKEN_SEGMENTS).mkdir(exist_ok=True)
+                _link(source, self.folder / f.TOKEN_SEGMENTS / source.name)
+        own = self.folder.name.removeprefix("tmp-")
+        if self._segment_ids is not None:
+            assert self._segment_values is not None
+            self._segment_ids.close()
+            self._segment_values.close((self.codec.pieces,) if self.codec is not None else (self.dimension or 0,))
+            names.append(own)
+        spans = np.concatenate([self._sentence_spans.view(), self._heading_spans.view()])
+        segment = spans["segment"].copy()
+        for old, new in position.items():
+            segment[spans["segment"] == old] = new
+        segment[spans["segment"] == NEW] = len(names) - 1
+        spans["segment"] = segment
+        np.save(self.folder / f.TOKEN_SPANS, spans)
+        np.save(self.folder / f.TOKEN_KEYS, np.concatenate([
+            np.load(self.folder / f.SENTENCE_KEYS), np.array(self._heading_keys, dtype="S64"),
+        ]))
+        heading = np.concatenate(self._sentence_heading) if self._sentence_heading else np.zeros(0, np.int32)
+        np.save(self.folder / f.TOKEN_HEADINGS, np.where(heading >= 0, heading + self.sentences, -1).astype(np.int32))
+        if self.codec is not None:
+            np.save(self.folder / f.TOKEN_CODEBOOK, self.codec.centroids)
+        np.save(self.folder / f.TOKEN_IDF, token_idf(self._document_frequency(spans, names), self.sentences))
+        return [{"name": n, "kind": kind} for n in names]
+
+    def _document_frequency(self, spans: np.ndarray, names: list[str]) -> np.ndarray:
+        """The number of sentences holding each token id."""
+        df = np.zeros(0, dtype=np.int64)
+        sentence_spans = spans[: self.sentences]
+        for number, name in enumerate(names):
+            ids = np.load(f.segment_files(self.folder, name)[0], mmap_mode="r")
+            rows = np.flatnonzero(sentence_spans["segment"] == number)
+            for first in range(0, len(rows), 65_536):
+                block = rows[first : first + 65_536]
+                starts, ends = sentence_spans["start"][block], sentence_spans["end"][block]
+                lengths = ends - starts
+                if not lengths.sum():
+                    continue
+                at = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
+                pairs = np.unique(np.repeat(block.astype(np.int64), lengths) << 32 | np.asarray(ids[at], dtype=np.int64))
+                counts = np.bincount(pairs & 0xFFFFFFFF)
+                if len(counts) > len(df):
+                    df = np.pad(df, (0, len(counts) - len(df)))
+                df[: len(counts)] += counts
+        return df
+
+    def close(self) -> None:
+        """Close files after a failure (the folder is then removed by the caller)."""
+        self._documents.close()
+
+
+def _link(source: Path, target: Path) -> None:
+    """Share an immutable file with another build: a hard link, or a copy where links fail."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
