@@ -29,7 +29,6 @@ import numpy as np
 import tilqa
 from tilqa.answer import SENTENCE_WEIGHTS, TOKEN_SENTENCE_WEIGHTS
 from tilqa.evaluation import keywords_match, load_questions
-from tilqa.index import sentence_sections
 from tilqa.lexical import LexicalIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,7 +62,7 @@ def main() -> None:
         show_progress=False,
     )
     sentence_bm25 = LexicalIndex([s.text for s in sentences])
-    heading_bm25 = LexicalIndex(sentence_sections(data.passages, len(sentences)))
+    heading_bm25 = LexicalIndex([data.sentences.section(row) for row in range(len(sentences))])
 
     rows = []  # per question: (feature matrix, fixed offset, correct flags)
     for q in questions:

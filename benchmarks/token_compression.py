@@ -32,7 +32,8 @@ def token_bytes_a_sentence(assistant: tilqa.Assistant) -> tuple[float, int]:
     build = live_build_dir(assistant.settings.index_dir)
     assert build is not None
     codebook = build / "token_codebook.npy"
-    size = sum(f.stat().st_size for f in build.glob("token_*.npy") if f != codebook)
+    files = [*build.glob("token_*.npy"), *build.glob("tokens/*.npy")]
+    size = sum(f.stat().st_size for f in files if f != codebook)
     return size / len(assistant.index.sentences), codebook.stat().st_size if codebook.exists() else 0
 
 
@@ -49,7 +50,7 @@ def main() -> int:
             assistant = tilqa.Assistant(index_dir=Path(tmp) / label.split()[0])
             log(f"{label}: building")
             assistant.build()
-            stored = "codes" if assistant.index.tokens.codes is not None else "float16"
+            stored = "codes" if assistant.index.tokens.codec is not None else "float16"
             per_sentence = token_bytes_a_sentence(assistant)
             for path in args.files:
                 log(f"{label}: {path.name}")

@@ -369,7 +369,7 @@ class _Indexer:
         if document is None:
             reasons = [s.reason for s in report.skipped if s.source == saved.source]
             return Indexed(saved.name, saved.source, problem=reasons[0] if reasons else "it was not indexed")
-        passages = sum(1 for p in data.passages if p.source == saved.source)
+        passages = int((data.passages.rows["source"] == data.documents.number(saved.source)).sum())
         pages = len(document.pages) if document.format == "pdf" else None
         return Indexed(saved.name, saved.source, pages, passages)
 

@@ -19,8 +19,8 @@ from ..token_scoring import SentenceTokens
 
 T = TypeVar("T")
 
-if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
-    import faiss
+if TYPE_CHECKING:
+    from .vectors import VectorSearch
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ class IndexData:
     manifest: dict[str, Any]
     passages: PassageTable
     sentences: SentenceTable
-    passage_vectors: faiss.Index  # the passages' search index (exact or IVF: manifest "vector_index")
+    passage_vectors: VectorSearch  # the passages' vectors and search (exact or IVF: manifest "vector_index")
     sentence_vectors: np.ndarray  # float32 rows, memory-mapped
     tokens: SentenceTokens | None  # when built for token scoring
     # The extracted text of every document, by source: what citation offsets index into.
@@ -211,7 +211,7 @@ class IndexData:
     typicality: np.ndarray  # per sentence: mean similarity to the other sentences of its document
     # An approximate search index over the sentence vectors, in an index too large to compare a
     # question with every sentence; None when it is compared with every one.
-    sentence_search: faiss.Index | None = None
+    sentence_search: VectorSearch | None = None
 
 
 @dataclass(frozen=True)

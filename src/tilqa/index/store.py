@@ -16,7 +16,7 @@ import secrets
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -27,10 +27,7 @@ from ..token_scoring import TOKEN_SPAN, SentenceTokens, TokenSegment
 from . import files as f
 from .manifest import FORMAT
 from .records import PASSAGE_FIELDS, SENTENCE_FIELDS, DocumentStore, IndexData, PassageTable, SentenceTable
-from .vectors import VectorIndexInfo, read_vector_index
-
-if TYPE_CHECKING:  # faiss loads on first use, not on `import tilqa`
-    import faiss
+from .vectors import VectorIndexInfo, VectorSearch, read_vector_index
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +127,11 @@ def load_index(index_dir: Path) -> IndexData:
     _check_documents(documents, passages, sentences)
     dimension = manifest.get("dimension")
     searches = _vector_index_infos(manifest)
-    _load_array(build, f.PASSAGE_VECTORS, mmap=True, rows=len(passages), dimension=dimension)
+    passage_vectors = _load_array(build, f.PASSAGE_VECTORS, mmap=True, rows=len(passages), dimension=dimension)
     sentence_vectors = _load_array(build, f.SENTENCE_VECTORS, mmap=True, rows=len(sentences), dimension=dimension)
-    passage_search = _read_faiss(build / f.PASSAGE_SEARCH, searches["passages"], len(passages), dimension)
+    passage_search = _read_faiss(build / f.PASSAGE_SEARCH, passage_vectors, searches["passages"], dimension)
     sentence_search = (
-        _read_faiss(build / f.SENTENCE_SEARCH, searches["sentences"], len(sentences), dimension)
+        _read_faiss(build / f.SENTENCE_SEARCH, sentence_vectors, searches["sentences"], dimension)
         if searches["sentences"].kind != "flat" else None
     )
     tokens = read_tokens(build, manifest, len(sentences)) if manifest.get("token_vectors") else None
@@ -256,11 +253,12 @@ def _parse_json(path: Path) -> Any:
         raise IndexCorruptError(f"{path.name} is not valid JSON ({exc})") from None
 
 
-def _read_faiss(path: Path, info: VectorIndexInfo, rows: int, dimension: Any) -> faiss.Index:
+def _read_faiss(path: Path, vectors: np.ndarray, info: VectorIndexInfo, dimension: Any) -> VectorSearch:
+    rows = len(vectors)
     if not path.is_file():
         raise IndexCorruptError(f"{path.name} is missing")
     try:
-        index = read_vector_index(path, info)
+        index = read_vector_index(path, vectors, info)
     except RuntimeError as exc:
         raise IndexCorruptError(f"{path.name} cannot be read ({str(exc).splitlines()[0]})") from None
     if index.ntotal != rows:

@@ -4,12 +4,14 @@ it is built and recorded in the manifest.
 
 Exact search reads every vector for every question: at 10,000 passages that is a few milliseconds,
 at a million a tenth of a second and more. IVF clusters the vectors (k-means, `4 * sqrt(n)` lists)
-and compares a question with the vectors of its `nprobe` nearest clusters only. `nprobe` is chosen
-at build time: the smallest power of two whose recall@10 against exact search, on a seeded sample
-of the index's own vectors as questions, reaches `RECALL_TARGET`. IVF keeps the vectors
-themselves (`IndexIVFFlat`), so the similarities it returns are exact: only which vectors are
-compared is approximate. Both kinds are read memory-mapped, so opening a large index reads
-nothing until a question needs it.
+and compares a question with the vectors of its `nprobe` nearest clusters only, each held as 8-bit
+scalar-quantized codes (`IndexIVFScalarQuantizer`, a quarter of float32's size, so building a
+million-vector index needs no more memory than its codes). It finds `OVERFETCH` times the rows
+asked for; those are scored again exactly from the float32 vectors (memory-mapped), so the
+similarities returned are exact: only which vectors are compared is approximate. `nprobe` is
+chosen at build time: the smallest power of two whose recall@10 against exact search, on a seeded
+sample of the index's own vectors as questions, reaches `RECALL_TARGET`. Both kinds are read
+memory-mapped, so opening a large index reads nothing until a question needs it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,44 @@ RECALL_QUERIES = 500
 NEIGHBOURS = 10
 TRAINING_POINTS_PER_LIST = 40  # k-means sample: FAISS advises at least 39 points a centroid
 SEED = 1234
+KMEANS_ITERATIONS = 10  # FAISS's default is 25; the lists only route questions, exact scoring follows
 ADD_BATCH = 65_536
+OVERFETCH = 4  # IVF candidates scored exactly, per row asked for
+
+
+class VectorSearch:
+    """Inner-product search over `vectors` (float32 unit rows) through a FAISS index of them:
+    exact, or IVF candidates scored again exactly."""
+
+    def __init__(self, index: "faiss.Index", vectors: np.ndarray, info: "VectorIndexInfo") -> None:
+        self.index = index
+        self.vectors = vectors
+        self.info = info
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def d(self) -> int:
+        return int(self.index.d)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` best rows for each query and their similarities, best first (FAISS's
+        convention: rows of -1 and similarities of -inf where fewer were found)."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.d)
+        if self.info.kind == "flat":
+            return self.index.search(queries, k)
+        _, candidates = self.index.search(queries, OVERFETCH * k)
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        rows = np.full((len(queries), k), -1, dtype=np.int64)
+        for i, (query, found) in enumerate(zip(queries, candidates)):
+            found = found[found >= 0]
+            exact = np.asarray(self.vectors[np.sort(found)], dtype=np.float32) @ query
+            order = np.argsort(-exact, kind="stable")[:k]
+            rows[i, : len(order)] = np.sort(found)[order]
+            scores[i, : len(order)] = exact[order]
+        return scores, rows
 
 
 @dataclass(frozen=True)
@@ -57,8 +96,8 @@ class VectorIndexInfo:
         return cls(**{k: value.get(k) for k in cls.__dataclass_fields__})
 
 
-def make_vector_index(vectors: np.ndarray, ann_min: int | None = None) -> tuple["faiss.Index", VectorIndexInfo]:
-    """An inner-product index of `vectors` (L2-normalised float32 rows, possibly memory-mapped):
+def make_vector_index(vectors: np.ndarray, ann_min: int | None = None) -> VectorSearch:
+    """An inner-product search of `vectors` (L2-normalised float32 rows, possibly memory-mapped):
     exact below `ann_min` vectors (default `ANN_MIN_VECTORS`), IVF with a measured recall above."""
     import faiss
 
@@ -66,28 +105,33 @@ def make_vector_index(vectors: np.ndarray, ann_min: int | None = None) -> tuple[
     if n < (ANN_MIN_VECTORS if ann_min is None else ann_min):
         index = faiss.IndexFlatIP(dimension)
         _add(index, vectors)
-        return index, VectorIndexInfo("flat", n)
+        return VectorSearch(index, vectors, VectorIndexInfo("flat", n))
     lists = max(1, int(4 * math.sqrt(n)))
     rng = np.random.default_rng(SEED)
     sample = min(n, TRAINING_POINTS_PER_LIST * lists)
     training = np.ascontiguousarray(vectors[np.sort(rng.choice(n, sample, replace=False))], dtype=np.float32)
     quantizer = faiss.IndexFlatIP(dimension)
-    index = faiss.IndexIVFFlat(quantizer, dimension, lists, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexIVFScalarQuantizer(
+        quantizer, dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
     index.cp.seed = SEED
+    index.cp.niter = KMEANS_ITERATIONS
     log.info("training an IVF index of %d lists on %d of %d vectors", lists, sample, n)
     index.train(training)
     _add(index, vectors)
     queries = np.ascontiguousarray(vectors[np.sort(rng.choice(n, min(n, RECALL_QUERIES), replace=False))], dtype=np.float32)
     exact = exact_neighbours(vectors, queries, NEIGHBOURS)
+    search = VectorSearch(index, vectors, VectorIndexInfo("ivf", n, lists))
     nprobe, recall = 1, 0.0
     while True:
         index.nprobe = nprobe
-        recall = recall_at_k(index, queries, exact)
+        recall = recall_at_k(search, queries, exact)
         if recall >= RECALL_TARGET or nprobe >= lists:
             break
         nprobe = min(lists, nprobe * 2)
     log.info("IVF index: %d lists, nprobe %d, recall@%d %.4f", lists, nprobe, NEIGHBOURS, recall)
-    return index, VectorIndexInfo("ivf", n, lists, nprobe, round(recall, 4), len(queries))
+    search.info = VectorIndexInfo("ivf", n, lists, nprobe, round(recall, 4), len(queries))
+    return search
 
 
 def _add(index: "faiss.Index", vectors: np.ndarray) -> None:
@@ -111,7 +155,7 @@ def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.nda
     return best_rows
 
 
-def recall_at_k(index: "faiss.Index", queries: np.ndarray, exact: np.ndarray) -> float:
+def recall_at_k(index: "VectorSearch | faiss.Index", queries: np.ndarray, exact: np.ndarray) -> float:
     """The share of each query's exact neighbours (rows of `exact`) that `index` finds in its
     top k, averaged over the queries."""
     k = exact.shape[1]
@@ -119,14 +163,14 @@ def recall_at_k(index: "faiss.Index", queries: np.ndarray, exact: np.ndarray) ->
     return float(np.mean([len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, exact)]))
 
 
-def read_vector_index(path: Path, info: VectorIndexInfo) -> "faiss.Index":
-    """A written vector index, memory-mapped, searching as `info` says."""
+def read_vector_index(path: Path, vectors: np.ndarray, info: VectorIndexInfo) -> VectorSearch:
+    """A written search index of `vectors`, memory-mapped, searching as `info` says."""
     import faiss
 
     index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
     if info.kind == "ivf":
         faiss.extract_index_ivf(index).nprobe = int(info.nprobe or 1)
-    return index
+    return VectorSearch(index, vectors, info)
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

@@ -336,10 +336,11 @@ class BuildWriter:
             ("sentences", f.SENTENCE_VECTORS, f.SENTENCE_SEARCH),
         ):
             vectors = np.load(self.folder / vectors_file, mmap_mode="r").reshape(-1, dimension)
-            index, info = make_vector_index(vectors)
-            if name == "passages" or info.kind != "flat":
-                faiss.write_index(index, str(self.folder / search_file))
-            described[name] = info.to_dict()
+            search = make_vector_index(vectors)
+            if name == "passages" or search.info.kind != "flat":
+                faiss.write_index(search.index, str(self.folder / search_file))
+            described[name] = search.info.to_dict()
+            del search
         return described
 
     def _finish_tokens(self) -> list[dict[str, str]]:
