@@ -123,7 +123,7 @@ class BuildWriter:
         self._heading_rows: dict[str, int] = {}
         self._heading_keys: list[str] = []
         self._sentence_heading: list[np.ndarray] = []
-        self._waiting: list[tuple[_Spans, int, TokenVectors]] = []  # float16 rows awaiting a codebook
+        self._waiting: list[tuple[_Spans, int, TokenVectors]] = []  # new rows not written yet
         self._segment_ids: f.GrowingArray | None = None
         self._segment_values: f.GrowingArray | None = None
 
@@ -232,7 +232,7 @@ class BuildWriter:
                 self._heading_rows[h] = self._token_row(self._heading_spans, k, int(row), fresh_tokens)
                 self._heading_keys.append(k)
             self._sentence_heading.append(np.array([self._heading_rows.get(h, -1) if h else -1 for h in headings], dtype=np.int32))
-            self._train_when_enough()
+            self._write_waiting()
         return vectors
 
     def _encode(self, wanted: dict[str, str], needs_tokens: set[str]) -> tuple[dict[str, np.ndarray], dict[str, TokenVectors]]:
@@ -264,21 +264,18 @@ class BuildWriter:
         assert self.codec is not None
         return TokenVectors(tokens.ids, self.codec.encode(tokens.vectors))
 
+
     def _token_row(self, spans: _Spans, key: str, previous_row: int, fresh: dict[str, TokenVectors]) -> int:
         """Add a token row: shared from the live build's segments, or this build's own."""
         if key not in fresh:
             segment, start, end = self.previous.token_spans[previous_row].tolist()
             return spans.append(segment, start, end)
         row = spans.append(NEW, 0, 0)
-        tokens = fresh[key]
-        if self.codec is None:
-            self._waiting.append((spans, row, tokens))
-        else:
-            self._write_tokens([(spans, row, tokens)])
+        self._waiting.append((spans, row, fresh[key]))
         return row
 
-    def _train_when_enough(self) -> None:
-        """Write the rows waiting for a codebook once there is one."""
+    def _write_waiting(self) -> None:
+        """Write the new token rows, once there is a codebook (until then they wait, float16)."""
         if self.codec is not None and self._waiting:
             waiting, self._waiting = self._waiting, []
             self._write_tokens(waiting)
@@ -288,9 +285,13 @@ class BuildWriter:
         if not rows:
             return
         ids = np.concatenate([t.ids for _, _, t in rows]).astype(np.int32)
+        if self.codec is not None:  # rows may come coded already, or as float16: code those in one pass
+            loose = [i for i, (_, _, t) in enumerate(rows) if t.vectors.dtype != np.uint8]
+            coded = encode_tokens([rows[i][2] for i in loose], self.codec)
+            rows = list(rows)
+            for i, t in zip(loose, coded):
+                rows[i] = (rows[i][0], rows[i][1], t)
         values = np.concatenate([t.vectors for _, _, t in rows])
-        if self.codec is not None and values.dtype != np.uint8:
-            values = self.codec.encode(values)
         if self._segment_ids is None:
             (self.folder / f.TOKEN_SEGMENTS).mkdir(exist_ok=True)
             ids_path, values_path = f.segment_files(self.folder, self.folder.name.removeprefix("tmp-"))
@@ -434,3 +435,12 @@ def _link(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+def encode_tokens(rows: Sequence[TokenVectors], codec: TokenCodec) -> list[TokenVectors]:
+    """`rows` (float16 token vectors) as codes of `codec`, in one pass."""
+    if not rows:
+        return []
+    codes = codec.encode(np.concatenate([t.vectors for t in rows]))
+    at = np.concatenate([[0], np.cumsum([len(t.ids) for t in rows])])
+    return [TokenVectors(t.ids, codes[at[i] : at[i + 1]]) for i, t in enumerate(rows)]
