@@ -3,6 +3,7 @@ embedded with HashEncoder (the real model's vectors are checked in test_embeddin
 
 import dataclasses
 import json
+import logging
 import threading
 from pathlib import Path
 
@@ -227,3 +228,17 @@ def test_manifest_is_plain_json(small: Settings) -> None:
     build(small)
     manifest = json.loads((live(small) / "manifest.json").read_text("utf-8"))
     assert manifest["passages"] == 3 and manifest["sentences"] == 6
+
+
+def test_an_index_of_an_older_format_is_stale_not_damaged_and_rebuilt(small: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    build(small)
+    manifest_path = live(small) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest_path.write_text(json.dumps({**manifest, "format": 4}), "utf-8")
+    with pytest.raises(tilqa.IndexFormatError, match="format 4, this tilqa writes format 5"):
+        load_index(small.index_dir)
+    with caplog.at_level(logging.WARNING):
+        report = build(small)
+    assert report.rebuilt and report.reason == "index is in format 4, this tilqa writes format 5"
+    assert not [r for r in caplog.records if "damaged" in r.getMessage()]
+    assert load_index(small.index_dir).manifest["format"] == 5

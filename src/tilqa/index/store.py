@@ -107,6 +107,30 @@ def load_index(index_dir: Path) -> IndexData:
     if manifest.get("format") != FORMAT:  # stale, not damaged: its files are another layout
         raise IndexFormatError(f"index is in format {manifest.get('format')}, this tilqa writes format {FORMAT}")
     documents = _read_documents(build)
+    passages, sentences = _read_records(build, manifest, documents)
+    dimension = manifest.get("dimension")
+    searches = _vector_index_infos(manifest)
+    passage_vectors = _load_array(build, f.PASSAGE_VECTORS, mmap=True, rows=len(passages), dimension=dimension)
+    sentence_vectors = _load_array(build, f.SENTENCE_VECTORS, mmap=True, rows=len(sentences), dimension=dimension)
+    passage_search = _read_faiss(build / f.PASSAGE_SEARCH, passage_vectors, searches["passages"], dimension)
+    sentence_search = (
+        _read_faiss(build / f.SENTENCE_SEARCH, sentence_vectors, searches["sentences"], dimension)
+        if searches["sentences"].kind != "flat" else None
+    )
+    return IndexData(
+        build_id, manifest, passages, sentences, passage_search, sentence_vectors,
+        read_tokens(build, manifest, len(sentences)) if manifest.get("token_vectors") else None,
+        documents,
+        _read_lexical(build / f.PASSAGE_LEXICAL, len(passages)),
+        _read_lexical(build / f.SENTENCE_LEXICAL, len(sentences)),
+        _load_array(build, f.ANTECEDENTS, mmap=True, rows=len(sentences)),
+        _load_array(build, f.TYPICALITY, mmap=True, rows=len(sentences)),
+        sentence_search,
+    )
+
+
+def _read_records(build: Path, manifest: dict[str, Any], documents: DocumentStore) -> tuple[PassageTable, SentenceTable]:
+    """The passage and sentence tables, checked against the manifest, each other and the documents."""
     sections = _read_json_list(build / f.SECTIONS)
     passages = _load_array(build, f.PASSAGES, mmap=True)
     sentences = _load_array(build, f.SENTENCES, mmap=True)
@@ -125,27 +149,7 @@ def load_index(index_dir: Path) -> IndexData:
         raise IndexCorruptError(f"{f.PASSAGE_SENTENCES} refers to sentences the index does not hold")
     _check_refs(passages, sentences, len(documents), len(sections))
     _check_documents(documents, passages, sentences)
-    dimension = manifest.get("dimension")
-    searches = _vector_index_infos(manifest)
-    passage_vectors = _load_array(build, f.PASSAGE_VECTORS, mmap=True, rows=len(passages), dimension=dimension)
-    sentence_vectors = _load_array(build, f.SENTENCE_VECTORS, mmap=True, rows=len(sentences), dimension=dimension)
-    passage_search = _read_faiss(build / f.PASSAGE_SEARCH, passage_vectors, searches["passages"], dimension)
-    sentence_search = (
-        _read_faiss(build / f.SENTENCE_SEARCH, sentence_vectors, searches["sentences"], dimension)
-        if searches["sentences"].kind != "flat" else None
-    )
-    tokens = read_tokens(build, manifest, len(sentences)) if manifest.get("token_vectors") else None
-    antecedents = _load_array(build, f.ANTECEDENTS, mmap=True, rows=len(sentences))
-    typicality = _load_array(build, f.TYPICALITY, mmap=True, rows=len(sentences))
-    return IndexData(
-        build_id, manifest,
-        PassageTable(passages, documents, sections, offsets, members),
-        SentenceTable(sentences, documents, sections),
-        passage_search, sentence_vectors, tokens, documents,
-        _read_lexical(build / f.PASSAGE_LEXICAL, len(passages)),
-        _read_lexical(build / f.SENTENCE_LEXICAL, len(sentences)),
-        antecedents, typicality, sentence_search,
-    )
+    return PassageTable(passages, documents, sections, offsets, members), SentenceTable(sentences, documents, sections)
 
 
 def _check_refs(passages: np.ndarray, sentences: np.ndarray, documents: int, sections: int) -> None:

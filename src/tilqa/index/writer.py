@@ -345,53 +345,33 @@ class BuildWriter:
         return described
 
     def _finish_tokens(self) -> list[dict[str, str]]:
-        previous = self.previous
-        old_spans = np.concatenate([self._sentence_spans.view(), self._heading_spans.view()])
-        used = np.unique(old_spans["segment"][old_spans["segment"] >= 0])
+        """Write the last token rows, share or copy the earlier builds' segments, and the token
+        files; returns the manifest's list of segments."""
+        used = [int(s) for s in np.unique(self._all_spans()["segment"]) if s >= 0]
         waiting, self._waiting = self._waiting, []
-        if self.codec is None:
-            reused_float = [previous.segment_arrays(int(s)) for s in used]
-            total = sum(len(t.ids) for _, _, t in waiting) + sum(len(i) for i, _ in reused_float)
-            if waiting and total >= token_codec.MIN_TRAINING_TOKENS:
-                self.codec = TokenCodec.train(
-                    np.concatenate([t.vectors for _, _, t in waiting] + [np.asarray(v) for _, v in reused_float])
-                )
+        if self.codec is None:  # a codebook once the index holds enough token vectors, old and new
+            old = [np.asarray(self.previous.segment_arrays(s)[1]) for s in used]
+            if waiting and sum(len(t.ids) for _, _, t in waiting) + sum(len(v) for v in old) >= token_codec.MIN_TRAINING_TOKENS:
+                self.codec = TokenCodec.train(np.concatenate([t.vectors for _, _, t in waiting] + old))
         self._write_tokens(waiting)
-        # Shared segments: kept when of the current kind and mostly in use, else copied in.
         kind = "codes" if self.codec is not None else "float16"
-        shared: list[int] = []
-        for segment in used.tolist():
-            ids, values = previous.segment_arrays(segment)
-            rows = [(spans, np.flatnonzero(spans.view()["segment"] == segment)) for spans in (self._sentence_spans, self._heading_spans)]
-            live = sum(int((spans.view()["end"][r] - spans.view()["start"][r]).sum()) for spans, r in rows)
-            same_kind = previous.segment_kinds[segment] == kind
-            if same_kind and live >= SHARED_SEGMENT_MIN_LIVE * len(ids):
-                shared.append(segment)
-                continue
-            log.info("copying %d of %d token vectors out of segment %s", live, len(ids), previous.segments[segment])
-            for spans, r in rows:
-                copies = [(spans, int(i), TokenVectors(np.asarray(ids[a:b]), np.asarray(values[a:b])))
-                          for i, (a, b) in zip(r.tolist(), zip(spans.view()["start"][r].tolist(), spans.view()["end"][r].tolist()))]
-                self._write_tokens(copies)
-        names = [previous.segments[s] for s in shared]
-        position = {s: i for i, s in enumerate(shared)}
-        assert previous.folder is not None or not shared
+        shared = [s for s in used if self._share(s, kind)]
         for s in shared:
-            for source in f.segment_files(previous.folder, previous.segments[s]):  # type: ignore[arg-type]
+            for source in f.segment_files(self.previous.folder, self.previous.segments[s]):  # type: ignore[arg-type]
                 (self.folder / f.TOKEN_SEGMENTS).mkdir(exist_ok=True)
                 _link(source, self.folder / f.TOKEN_SEGMENTS / source.name)
-        own = self.folder.name.removeprefix("tmp-")
+        names = [self.previous.segments[s] for s in shared]
         if self._segment_ids is not None:
             assert self._segment_values is not None
             self._segment_ids.close()
             self._segment_values.close((self.codec.pieces,) if self.codec is not None else (self.dimension or 0,))
-            names.append(own)
-        spans = np.concatenate([self._sentence_spans.view(), self._heading_spans.view()])
-        segment = spans["segment"].copy()
-        for old, new in position.items():
-            segment[spans["segment"] == old] = new
-        segment[spans["segment"] == NEW] = len(names) - 1
-        spans["segment"] = segment
+            names.append(self.folder.name.removeprefix("tmp-"))
+        spans = self._all_spans()
+        renumbered = spans["segment"].copy()  # earlier builds' segment numbers, and NEW, to this build's
+        for number, s in enumerate(shared):
+            renumbered[spans["segment"] == s] = number
+        renumbered[spans["segment"] == NEW] = len(names) - 1
+        spans["segment"] = renumbered
         np.save(self.folder / f.TOKEN_SPANS, spans)
         np.save(self.folder / f.TOKEN_KEYS, np.concatenate([
             np.load(self.folder / f.SENTENCE_KEYS), np.array(self._heading_keys, dtype="S64"),
@@ -402,6 +382,27 @@ class BuildWriter:
             np.save(self.folder / f.TOKEN_CODEBOOK, self.codec.centroids)
         np.save(self.folder / f.TOKEN_IDF, token_idf(self._document_frequency(spans, names), self.sentences))
         return [{"name": n, "kind": kind} for n in names]
+
+    def _all_spans(self) -> np.ndarray:
+        """The token spans of the sentences, then of the headings (a copy)."""
+        return np.concatenate([self._sentence_spans.view(), self._heading_spans.view()])
+
+    def _share(self, segment: int, kind: str) -> bool:
+        """Whether an earlier build's segment is shared as it is: when of `kind` and at least
+        `SHARED_SEGMENT_MIN_LIVE` in use. Otherwise the rows in use are copied into this build's."""
+        ids, values = self.previous.segment_arrays(segment)
+        rows = [(spans, np.flatnonzero(spans.view()["segment"] == segment)) for spans in (self._sentence_spans, self._heading_spans)]
+        live = sum(int((spans.view()["end"][r] - spans.view()["start"][r]).sum()) for spans, r in rows)
+        if self.previous.segment_kinds[segment] == kind and live >= SHARED_SEGMENT_MIN_LIVE * len(ids):
+            return True
+        log.info("copying %d of %d token vectors out of segment %s", live, len(ids), self.previous.segments[segment])
+        for spans, found in rows:
+            starts, ends = spans.view()["start"][found].tolist(), spans.view()["end"][found].tolist()
+            self._write_tokens([
+                (spans, int(row), TokenVectors(np.asarray(ids[a:b]), np.asarray(values[a:b])))
+                for row, a, b in zip(found.tolist(), starts, ends)
+            ])
+        return False
 
     def _document_frequency(self, spans: np.ndarray, names: list[str]) -> np.ndarray:
         """The number of sentences holding each token id."""
