@@ -29,6 +29,16 @@ def test_top_rows_is_a_stable_argsort_cut_short(k: int) -> None:
     assert top_rows(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
 
 
+@pytest.mark.parametrize("live", [0, 3, 40])
+def test_top_rows_of_scores_mostly_at_the_floor(live: int) -> None:
+    """As for a large index, where most passages keep the score of none found."""
+    scores = np.full(1000, -1.0, dtype=np.float32)
+    rng = np.random.default_rng(live)
+    scores[rng.choice(1000, live, replace=False)] = rng.integers(0, 5, size=live)
+    for k in (1, 10, 50):
+        assert top_rows(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+
+
 def test_exact_neighbours_match_a_full_sort_across_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tilqa.index.vectors.ADD_BATCH", 64)  # several slices
     vectors, queries = unit_rows(300), unit_rows(7, seed=1)

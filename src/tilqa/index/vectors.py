@@ -175,14 +175,22 @@ def read_vector_index(path: Path, vectors: np.ndarray, info: VectorIndexInfo) ->
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """The rows of the `k` highest scores, best first, ties in row order: what
-    `np.argsort(-scores, kind="stable")[:k]` gives, in time linear in the number of scores."""
+    `np.argsort(-scores, kind="stable")[:k]` gives, in time linear in the number of scores.
+
+    Scores of a large index are mostly one floor value (a passage no search found); NumPy's
+    selection slows down badly on many equal values, so it runs on the rows above the floor."""
     n = len(scores)
     if k >= n:
         return np.argsort(-scores, kind="stable")
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    threshold = np.partition(scores, n - k)[n - k]  # the k-th highest score
-    above = np.flatnonzero(scores > threshold)
-    tied = np.flatnonzero(scores == threshold)[: k - len(above)]
+    live = np.flatnonzero(scores > scores.min())
+    if len(live) < k:  # all of them, then the first rows at the floor
+        floor = np.flatnonzero(scores == scores.min())[: k - len(live)]
+        return np.concatenate([live[np.argsort(-scores[live], kind="stable")], floor])
+    values = scores[live]
+    threshold = np.partition(values, len(values) - k)[len(values) - k]  # the k-th highest score
+    above = live[values > threshold]
+    tied = live[values == threshold][: k - len(above)]
     rows = np.concatenate([above, tied])
     return rows[np.argsort(-scores[rows], kind="stable")]
