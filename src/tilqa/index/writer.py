@@ -321,9 +321,12 @@ class BuildWriter:
         for array in self._vectors:
             array.close((dimension,))
         np.save(self.folder / f.PASSAGE_SENTENCE_OFFSETS, np.concatenate([[0], np.cumsum(self._sentence_counts, dtype=np.int64)]))
+        log.info("%d passages and %d sentences written; search indexes next", self.passages, self.sentences)
         described: dict[str, Any] = {"dimension": dimension, "vector_index": self._write_search(dimension)}
+        log.info("BM25 indexes")
         self._passage_terms.index().save(self.folder / f.PASSAGE_LEXICAL)
         self._sentence_terms.index().save(self.folder / f.SENTENCE_LEXICAL)
+        log.info("token statistics")
         if self.with_tokens:
             described["token_segments"] = self._finish_tokens()
         return described
