@@ -1,16 +1,21 @@
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from tilqa import CorpusError
-from tilqa.corpus import load_corpus
+from tilqa.config import Settings
+from tilqa.corpus import Stamp, file_hash, load_corpus, scan_corpus
+from tilqa.index import manifest_for, stamps
 
 from helpers import write_corpus
 
 
 def test_reads_txt_and_md_recursively_sorted_with_posix_sources(tmp_path: Path) -> None:
-    write_corpus(tmp_path, {"b.txt": "Bee.", "a/z.md": "Zed.", "a/skip.csv": "x", ".hidden/h.txt": "H."})
+    write_corpus(tmp_path, {"b.txt": "Bee.", "a/z.md": "Zed.", "a/skip.csv": "x", ".hidden/h.txt": "H.", "a/.h.txt": "H."})
+    (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)  # a link to a folder is not followed
     documents, skipped = load_corpus(tmp_path)
     assert [d.source for d in documents] == ["a/z.md", "b.txt"]
     # A file of another type is skipped and said so; hidden files are not corpus files at all.
@@ -52,3 +57,27 @@ def test_missing_or_unusable_corpus_is_a_clear_error(tmp_path: Path, files, mess
         write_corpus(folder, files)
     with pytest.raises(CorpusError, match=message):
         load_corpus(folder)
+
+
+def test_a_file_matching_its_stamp_is_not_read_and_any_other_is(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"same.txt": "Same.", "longer.txt": "Short.", "touched.txt": "Touched."})
+    stat = {name: (tmp_path / name).stat() for name in ("same.txt", "longer.txt", "touched.txt")}
+    stamped = {name: Stamp(s.st_size, s.st_mtime_ns, "stamped hash") for name, s in stat.items()}
+    (tmp_path / "longer.txt").write_text("Not short now.", "utf-8")
+    os.utime(tmp_path / "longer.txt", ns=(stat["longer.txt"].st_atime_ns, stat["longer.txt"].st_mtime_ns))
+    os.utime(tmp_path / "touched.txt", ns=(stat["touched.txt"].st_atime_ns, stat["touched.txt"].st_mtime_ns + 1_000))
+    files, _ = scan_corpus(tmp_path, stamped)
+    hashes = {f.source: f.sha256 for f in files}
+    assert hashes["same.txt"] == "stamped hash"  # trusted, not read
+    assert hashes["longer.txt"] == file_hash(b"Not short now.")  # size differs: read
+    assert hashes["touched.txt"] == file_hash(b"Touched.")  # modification time differs: read
+
+
+def test_a_build_stamps_only_files_older_than_its_scan_by_a_clock_step(tmp_path: Path) -> None:
+    write_corpus(tmp_path, {"old.txt": "Old.", "new.txt": "New."})
+    now = time.time_ns()
+    os.utime(tmp_path / "old.txt", ns=(now, now - 60_000_000_000))
+    files, _ = scan_corpus(tmp_path)
+    manifest = manifest_for(Settings(corpus_dir=tmp_path), {f.source: f.sha256 for f in files}, {}, 384, {}, files, now)
+    assert set(manifest["stamps"]) == {"old.txt"}  # new.txt may change again within the same clock step
+    assert stamps(manifest) == {"old.txt": Stamp(4, now - 60_000_000_000, file_hash(b"Old."))}

@@ -4,6 +4,7 @@ embedded with HashEncoder (the real model's vectors are checked in test_embeddin
 import dataclasses
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -106,6 +107,25 @@ def test_a_corpus_change_rebuilds_and_says_why(small: Settings, change: str) -> 
     sources = {p.source for p in load_index(small.index_dir).passages}
     assert ("new.txt" in sources) == (change == "add")
     assert ("notes/partners.md" in sources) == (change != "remove")
+
+
+def test_a_new_assistant_answers_from_an_edit_of_the_same_size(small: Settings) -> None:
+    """The check on opening trusts a file's size and modification time, not its size alone."""
+    trials = small.corpus_dir / "trials.txt"
+    an_hour_ago = trials.stat().st_mtime_ns - 3_600_000_000_000
+    os.utime(trials, ns=(an_hour_ago, an_hour_ago))  # old enough to be stamped
+    build(small)
+    before = trials.stat()
+    text = trials.read_text("utf-8")
+    edited = text.replace("Phase 2", "Phase 9") if "Phase 2" in text else text.replace("a", "e", 1)
+    assert len(edited.encode()) == before.st_size and edited != text
+    trials.write_text(edited, "utf-8")
+    os.utime(trials, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert json.loads((live(small) / "manifest.json").read_text())["stamps"]["trials.txt"] == [before.st_size, an_hour_ago]
+    old_build = current_build(small.index_dir)
+    assistant = assistant_for(small)
+    assistant.ask("What was the study?")
+    assert assistant.index.build_id != old_build  # rebuilt before answering
 
 
 def test_rebuild_embeds_only_changed_text(small: Settings) -> None:

@@ -40,7 +40,7 @@ def test_top_rows_of_scores_mostly_at_the_floor(live: int) -> None:
 
 
 def test_exact_neighbours_match_a_full_sort_across_slices(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tilqa.index.vectors.ADD_BATCH", 64)  # several slices
+    monkeypatch.setattr("tilqa.index.vectors.EXACT_BATCH", 64)  # several slices
     vectors, queries = unit_rows(300), unit_rows(7, seed=1)
     expected = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :10]
     assert np.array_equal(exact_neighbours(vectors, queries, 10), expected)

@@ -17,7 +17,7 @@ from .config import Settings
 from .corpus import corpus_fingerprint
 from .embedding import Encoder, make_encoder
 from .errors import IndexCorruptError, IndexFormatError, QuestionError
-from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason
+from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason, stamps
 from .question import clean_question
 from .results import Answer
 from .retrieval import Hit, Retriever
@@ -132,7 +132,8 @@ class Assistant:
         """The saved index when it matches corpus and settings; else rebuilt first."""
         try:
             data = load_index(self.settings.index_dir)
-            reason = stale_reason(data.manifest, self.settings, corpus_fingerprint(self.settings.corpus_dir))
+            files = corpus_fingerprint(self.settings.corpus_dir, stamps(data.manifest))
+            reason = stale_reason(data.manifest, self.settings, files)
         except FileNotFoundError:
             reason = "no index yet"
         except IndexFormatError as exc:

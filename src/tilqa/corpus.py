@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .errors import CorpusError, ExtractionError
 from .formats import SUFFIXES, Heading, extract
@@ -28,6 +29,18 @@ class CorpusFile:
 
     source: str
     path: Path
+    sha256: str
+    size: int = 0
+    mtime_ns: int = 0
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a check of the corpus trusts without reading a file: its size and modification time
+    when a build hashed it."""
+
+    size: int
+    mtime_ns: int
     sha256: str
 
 
@@ -76,15 +89,22 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 def _visible_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not _hidden(p, corpus_dir))
+    """Files under `corpus_dir`, sorted, hidden files and folders (a leading dot) left out; links
+    to files are followed, links to folders are not (as `Path.rglob` does)."""
+    found = []
+    for folder, subfolders, names in os.walk(corpus_dir):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        base = Path(folder)
+        found.extend(base / n for n in names if not n.startswith(".") and os.path.isfile(os.path.join(folder, n)))
+    return sorted(found)
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def scan_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[SkippedFile]]:
+def scan_corpus(
+    corpus_dir: Path, stamps: Mapping[str, Stamp] | None = None
+) -> tuple[list[CorpusFile], list[SkippedFile]]:
     """Every readable-type file with its content hash, and the files of other types, skipped.
+    A file whose size and modification time match its entry in `stamps` keeps that entry's hash
+    unread (as make and rsync judge a file); every other file is read and hashed.
 
     :raises CorpusError: when the folder does not exist.
     """
@@ -98,7 +118,13 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[CorpusFile], list[SkippedFile]]:
             skipped.append(SkippedFile(source, f"unsupported file type {kind} (tilqa reads {READABLE})"))
             continue
         try:
-            files.append(CorpusFile(source, path, file_hash(path.read_bytes())))
+            stat = path.stat()
+            known = stamps.get(source) if stamps else None
+            if known is not None and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                sha256 = known.sha256
+            else:
+                sha256 = file_hash(path.read_bytes())
+            files.append(CorpusFile(source, path, sha256, stat.st_size, stat.st_mtime_ns))
         except OSError as exc:  # removed or unreadable since listed
             skipped.append(SkippedFile(source, f"cannot be read ({exc.strerror or exc})"))
     return files, skipped
@@ -154,7 +180,8 @@ def require_documents(corpus_dir: Path, documents: list[Document], skipped: list
         raise CorpusError(f"corpus directory {corpus_dir} holds no readable document ({READABLE}){detail}")
 
 
-def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    """Content hash of every corpus file of a readable type, keyed by source (nothing extracted)."""
-    files, _ = scan_corpus(corpus_dir)
+def corpus_fingerprint(corpus_dir: Path, stamps: Mapping[str, Stamp] | None = None) -> dict[str, str]:
+    """Content hash of every corpus file of a readable type, keyed by source (nothing extracted);
+    files matching their `stamps` are not read (see `scan_corpus`)."""
+    files, _ = scan_corpus(corpus_dir, stamps)
     return {f.source: f.sha256 for f in files}

@@ -7,7 +7,7 @@ The on-disk format is described in docs/index-format.md.
 """
 
 from .build import refresh_index, why_rebuild
-from .manifest import FORMAT, manifest_for, stale_reason
+from .manifest import FORMAT, manifest_for, stale_reason, stamps
 from .records import (
     BuildReport,
     DocumentStore,
@@ -44,5 +44,6 @@ __all__ = [
     "passage_embedding_text",
     "refresh_index",
     "stale_reason",
+    "stamps",
     "why_rebuild",
 ]

@@ -36,7 +36,7 @@ def refresh_index(
     :raises CorpusError: when the corpus folder is missing or holds no readable document.
     :raises IndexLockedError: when another build holds the lock for longer than `lock_timeout`.
     """
-    started = time.perf_counter()
+    started, scanned_ns = time.perf_counter(), time.time_ns()
     files, unsupported = scan_corpus(settings.corpus_dir)
     hashes = {f.source: f.sha256 for f in files}
     index_dir = settings.index_dir
@@ -74,7 +74,7 @@ def refresh_index(
         manifest = manifest_for(
             settings, documents,
             {s.source: {"sha256": hashes[s.source], "reason": s.reason} for s in unreadable},
-            described.pop("dimension"), counts,
+            described.pop("dimension"), counts, files, scanned_ns,
         ) | described
         publish(index_dir, folder, manifest)
         return BuildReport(

@@ -41,6 +41,7 @@ TRAINING_POINTS_PER_LIST = 40  # k-means sample: FAISS advises at least 39 point
 SEED = 1234
 KMEANS_ITERATIONS = 10  # FAISS's default is 25; the lists only route questions, exact scoring follows
 ADD_BATCH = 65_536
+EXACT_BATCH = 8_192  # vectors scored at once against the test questions (a 16 MB score matrix)
 OVERFETCH = 4  # IVF candidates scored exactly, per row asked for
 
 
@@ -160,8 +161,8 @@ def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.nda
     brute force over slices of `vectors`, best first)."""
     best_scores = np.full((len(queries), 0), -np.inf, dtype=np.float32)
     best_rows = np.zeros((len(queries), 0), dtype=np.int64)
-    for first in range(0, len(vectors), ADD_BATCH):
-        scores = queries @ np.asarray(vectors[first : first + ADD_BATCH], dtype=np.float32).T
+    for first in range(0, len(vectors), EXACT_BATCH):
+        scores = queries @ np.asarray(vectors[first : first + EXACT_BATCH], dtype=np.float32).T
         rows = np.broadcast_to(np.arange(first, first + scores.shape[1]), scores.shape)
         scores = np.concatenate([best_scores, scores], axis=1)
         rows = np.concatenate([best_rows, rows], axis=1)
