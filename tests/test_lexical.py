@@ -78,3 +78,29 @@ def test_a_term_the_corpus_never_uses_weighs_most() -> None:
     assert index.idf(unseen) == index.unseen_idf > index.idf(only("apples")[0])
     # A question about something the corpus never mentions is barely covered by any text.
     assert index.coverage(only("apples zebra"), set(only("apples"))) < 0.5
+
+
+def test_an_index_from_term_ids_scores_as_bm25s_from_the_terms(tmp_path) -> None:
+    """The build's array computation against bm25s's own, on texts of many lengths and repeats,
+    one without terms, and words of the vocabulary no text holds; saved and loaded as a build does."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(60)]
+    texts = [[words[j] for j in rng.integers(0, 50, size=rng.integers(0, 30))] for _ in range(300)]
+    texts[5] = []
+    position = {w: i for i, w in enumerate(words)}
+    ids = np.array([position[w] for t in texts for w in t], dtype=np.int32)
+    lengths = np.array([len(t) for t in texts], dtype=np.int32)
+    ours = LexicalIndex.from_term_ids(ids, lengths, words)
+    theirs = LexicalIndex.from_terms(texts)
+    ours.save(tmp_path / "ours")
+    loaded = LexicalIndex.load(tmp_path / "ours")
+    for query in ("w1", "w3 w3 w7", "w49 w0 w12", "w55", "w2 nowhere"):
+        expected = theirs.scores(query)
+        assert expected.any() or query == "w55"
+        assert np.array_equal(ours.scores(query), expected)
+        assert np.array_equal(loaded.scores(query), expected)
+    for term in ("w1", "w49", "w55", "nowhere"):
+        assert ours.idf(term) == theirs.idf(term) == loaded.idf(term)
+    assert len(ours) == len(theirs) == len(loaded) == 300

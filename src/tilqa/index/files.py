@@ -1,4 +1,5 @@
-"""The names of a build's files, and writing arrays whose length is known only at the end.
+"""The names of a build's files, writing arrays whose length is known only at the end, and
+reading the rows of one without mapping it.
 
 Layout and meaning: docs/index-format.md.
 """
@@ -6,6 +7,7 @@ Layout and meaning: docs/index-format.md.
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 from typing import BinaryIO
 
@@ -86,4 +88,49 @@ class GrowingArray:
         assert len(body) == length and ast.literal_eval(text.decode("latin1")) == header
         self._file.seek(0)
         self._file.write(prefix + length.to_bytes(2, "little") + body)
+        self._file.close()
+
+
+class RowReader:
+    """The rows of a two-dimensional .npy file, read with ordinary reads when asked for: a slice
+    (`reader[a:b]`) or rows by number (`reader[rows]`). A build reads its vector files once or
+    twice from end to end; memory-mapped, every page read would count as the process's own
+    memory (its resident set) until the file is closed, which at a million vectors is gigabytes."""
+
+    def __init__(self, path: Path) -> None:
+        probe = np.load(path, mmap_mode="r")
+        if probe.ndim != 2:
+            raise ValueError(f"{path.name}: {probe.ndim} dimensions, expected 2")
+        self.shape: tuple[int, int] = (int(probe.shape[0]), int(probe.shape[1]))
+        self.dtype = probe.dtype
+        self._offset = int(probe.offset)
+        del probe
+        self._row_bytes = self.dtype.itemsize * self.shape[1]
+        self._file = open(path, "rb")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: slice | np.ndarray) -> np.ndarray:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            if step != 1:
+                raise ValueError("RowReader reads slices of step 1")
+            return self._read(start, max(0, stop - start))
+        rows = np.asarray(key, dtype=np.int64).reshape(-1)
+        out = np.empty((len(rows), self.shape[1]), dtype=self.dtype)
+        for i, row in enumerate(rows.tolist()):
+            if not 0 <= row < len(self):
+                raise IndexError(f"row {row} of {len(self)}")
+            out[i] = self._read(row, 1)[0]
+        return out
+
+    def _read(self, start: int, count: int) -> np.ndarray:
+        size = count * self._row_bytes
+        data = os.pread(self._file.fileno(), size, self._offset + start * self._row_bytes)
+        if len(data) != size:
+            raise OSError(f"{self._file.name}: short read at row {start}")
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
+
+    def close(self) -> None:
         self._file.close()

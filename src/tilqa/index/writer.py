@@ -65,19 +65,40 @@ class _Spans:
 
 
 class _Terms:
-    """Each text's BM25 terms as numbers (one growing vocabulary), compact until `finish`."""
+    """Each text's BM25 terms as numbers of one growing vocabulary, in one flat array (4 bytes a
+    term, no object a text) until `finish`."""
 
     def __init__(self, vocabulary: dict[str, int]) -> None:
         self.vocabulary = vocabulary
-        self.ids: list[np.ndarray] = []
+        self.ids = _Growing(np.int32)
+        self.lengths = _Growing(np.int32)
 
     def add(self, texts: Sequence[str]) -> None:
-        for words in terms(texts):
-            self.ids.append(np.array([self.vocabulary.setdefault(w, len(self.vocabulary)) for w in words], dtype=np.int32))
+        tokenized = terms(texts)
+        self.lengths.extend(np.array([len(words) for words in tokenized], dtype=np.int32))
+        self.ids.extend(np.array(
+            [self.vocabulary.setdefault(w, len(self.vocabulary)) for words in tokenized for w in words], dtype=np.int32
+        ))
 
     def index(self) -> LexicalIndex:
-        words = list(self.vocabulary)
-        return LexicalIndex.from_terms([[words[i] for i in ids.tolist()] for ids in self.ids])
+        return LexicalIndex.from_term_ids(self.ids.view(), self.lengths.view(), list(self.vocabulary))
+
+
+class _Growing:
+    """A one-dimensional array that grows by doubling."""
+
+    def __init__(self, dtype: type) -> None:
+        self.array = np.zeros(1024, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        if self.size + len(values) > len(self.array):
+            self.array = np.resize(self.array, max(2 * len(self.array), self.size + len(values)))
+        self.array[self.size : self.size + len(values)] = values
+        self.size += len(values)
+
+    def view(self) -> np.ndarray:
+        return self.array[: self.size]
 
 
 @dataclass
@@ -339,8 +360,11 @@ class BuildWriter:
             ("passages", f.PASSAGE_VECTORS, f.PASSAGE_SEARCH),
             ("sentences", f.SENTENCE_VECTORS, f.SENTENCE_SEARCH),
         ):
-            vectors = np.load(self.folder / vectors_file, mmap_mode="r").reshape(-1, dimension)
-            search = make_vector_index(vectors)
+            vectors = f.RowReader(self.folder / vectors_file)
+            try:
+                search = make_vector_index(vectors)
+            finally:
+                vectors.close()
             if name == "passages" or search.info.kind != "flat":
                 faiss.write_index(search.index, str(self.folder / search_file))
             described[name] = search.info.to_dict()
