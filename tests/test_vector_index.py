@@ -55,7 +55,7 @@ def test_small_indexes_are_exact_and_large_ones_ivf_with_their_recall_measured()
     search = make_vector_index(vectors, ann_min=1000)
     info = search.info
     assert info.kind == "ivf" and info.lists == int(4 * np.sqrt(3000)) and 1 <= info.nprobe <= info.lists
-    assert info.recall_at_10 >= 0.99
+    assert info.recall_at_10 >= 0.995
     # The recall it recorded is what the index gives on other questions, within sampling error.
     queries = unit_rows(200, seed=5)
     assert recall_at_k(search, queries, exact_neighbours(vectors, queries, 10)) >= 0.95
