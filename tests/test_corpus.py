@@ -81,3 +81,8 @@ def test_a_build_stamps_only_files_older_than_its_scan_by_a_clock_step(tmp_path:
     manifest = manifest_for(Settings(corpus_dir=tmp_path), {f.source: f.sha256 for f in files}, {}, 384, {}, files, now)
     assert set(manifest["stamps"]) == {"old.txt"}  # new.txt may change again within the same clock step
     assert stamps(manifest) == {"old.txt": Stamp(4, now - 60_000_000_000, file_hash(b"Old."))}
+
+
+@pytest.mark.parametrize("damaged", [{"stamps": [1, 2]}, {"stamps": {"old.txt": "x"}}, {"stamps": {"old.txt": [1]}}])
+def test_stamps_a_manifest_holds_badly_are_none(damaged: dict) -> None:
+    assert stamps({"files": {"old.txt": "abc"}, **damaged}) == {}

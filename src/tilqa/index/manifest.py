@@ -47,14 +47,18 @@ def manifest_for(
 
 
 def stamps(manifest: dict[str, Any]) -> dict[str, Stamp]:
-    """The stamps of a build's files: size, modification time and hash, by source."""
-    hashes = dict(manifest.get("files", {}))
-    hashes.update({source: entry.get("sha256", "") for source, entry in manifest.get("skipped", {}).items()})
-    return {
-        source: Stamp(int(size), int(mtime_ns), hashes[source])
-        for source, (size, mtime_ns) in manifest.get("stamps", {}).items()
-        if source in hashes
-    }
+    """The stamps of a build's files: size, modification time and hash, by source (none when
+    the manifest's are not readable: then every file is read)."""
+    try:
+        hashes = dict(manifest.get("files", {}))
+        hashes.update({source: entry.get("sha256", "") for source, entry in manifest.get("skipped", {}).items()})
+        return {
+            source: Stamp(int(size), int(mtime_ns), hashes[source])
+            for source, (size, mtime_ns) in manifest.get("stamps", {}).items()
+            if source in hashes
+        }
+    except (AttributeError, TypeError, ValueError):
+        return {}
 
 
 def stale_reason(manifest: dict[str, Any], settings: Settings, files: dict[str, str]) -> str | None:
