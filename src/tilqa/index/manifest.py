@@ -50,8 +50,7 @@ def stamps(manifest: dict[str, Any]) -> dict[str, Stamp]:
     """The stamps of a build's files: size, modification time and hash, by source (none when
     the manifest's are not readable: then every file is read)."""
     try:
-        hashes = dict(manifest.get("files", {}))
-        hashes.update({source: entry.get("sha256", "") for source, entry in manifest.get("skipped", {}).items()})
+        hashes = _hashes(manifest)
         return {
             source: Stamp(int(size), int(mtime_ns), hashes[source])
             for source, (size, mtime_ns) in manifest.get("stamps", {}).items()
@@ -74,9 +73,14 @@ def stale_reason(manifest: dict[str, Any], settings: Settings, files: dict[str, 
         return "chunking settings changed"
     if settings.token_scoring and not manifest.get("token_vectors"):
         return "sentence_scoring 'tokens' needs token vectors, which the index was built without"
-    seen = dict(manifest.get("files", {}))
-    seen.update({source: entry.get("sha256", "") for source, entry in manifest.get("skipped", {}).items()})
-    return _corpus_changes(seen, files)
+    return _corpus_changes(_hashes(manifest), files)
+
+
+def _hashes(manifest: dict[str, Any]) -> dict[str, str]:
+    """The SHA-256 of every file the build saw, indexed or skipped as unreadable, by source."""
+    hashes = dict(manifest.get("files", {}))
+    hashes.update({source: entry.get("sha256", "") for source, entry in manifest.get("skipped", {}).items()})
+    return hashes
 
 
 def _corpus_changes(old: dict[str, str], files: dict[str, str]) -> str | None:

@@ -215,10 +215,11 @@ def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
         return np.argsort(-scores, kind="stable")
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    live = np.flatnonzero(scores > scores.min())
+    floor = scores.min()
+    live = np.flatnonzero(scores > floor)
     if len(live) < k:  # all of them, then the first rows at the floor
-        floor = np.flatnonzero(scores == scores.min())[: k - len(live)]
-        return np.concatenate([live[np.argsort(-scores[live], kind="stable")], floor])
+        at_floor = np.flatnonzero(scores == floor)[: k - len(live)]
+        return np.concatenate([live[np.argsort(-scores[live], kind="stable")], at_floor])
     values = scores[live]
     threshold = np.partition(values, len(values) - k)[len(values) - k]  # the k-th highest score
     above = live[values > threshold]

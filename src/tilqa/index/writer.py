@@ -46,22 +46,37 @@ SHARED_SEGMENT_MIN_LIVE = 0.5  # a shared segment less used than this is copied,
 NEW = -1  # the segment of a token span in this build's own segment
 
 
-class _Spans:
-    """A growing array of token spans that can be filled in later (rows waiting for a codebook)."""
+class _Growing:
+    """A one-dimensional array that grows by doubling."""
 
-    def __init__(self) -> None:
-        self.array = np.zeros(1024, dtype=TOKEN_SPAN)
+    def __init__(self, dtype: np.dtype | type) -> None:
+        self.array = np.zeros(1024, dtype=dtype)
         self.size = 0
 
-    def append(self, segment: int, start: int, end: int) -> int:
-        if self.size == len(self.array):
-            self.array = np.resize(self.array, 2 * len(self.array))
-        self.array[self.size] = (segment, start, end)
-        self.size += 1
-        return self.size - 1
+    def _room(self, more: int) -> None:
+        if self.size + more > len(self.array):
+            self.array = np.resize(self.array, max(2 * len(self.array), self.size + more))
+
+    def extend(self, values: np.ndarray) -> None:
+        self._room(len(values))
+        self.array[self.size : self.size + len(values)] = values
+        self.size += len(values)
 
     def view(self) -> np.ndarray:
         return self.array[: self.size]
+
+
+class _Spans(_Growing):
+    """A growing array of token spans that can be filled in later (rows waiting for a codebook)."""
+
+    def __init__(self) -> None:
+        super().__init__(TOKEN_SPAN)
+
+    def append(self, segment: int, start: int, end: int) -> int:
+        self._room(1)
+        self.array[self.size] = (segment, start, end)
+        self.size += 1
+        return self.size - 1
 
 
 class _Terms:
@@ -82,23 +97,6 @@ class _Terms:
 
     def index(self) -> LexicalIndex:
         return LexicalIndex.from_term_ids(self.ids.view(), self.lengths.view(), list(self.vocabulary))
-
-
-class _Growing:
-    """A one-dimensional array that grows by doubling."""
-
-    def __init__(self, dtype: type) -> None:
-        self.array = np.zeros(1024, dtype=dtype)
-        self.size = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        if self.size + len(values) > len(self.array):
-            self.array = np.resize(self.array, max(2 * len(self.array), self.size + len(values)))
-        self.array[self.size : self.size + len(values)] = values
-        self.size += len(values)
-
-    def view(self) -> np.ndarray:
-        return self.array[: self.size]
 
 
 @dataclass
