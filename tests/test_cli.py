@@ -81,3 +81,18 @@ def test_eval_prints_the_measures(folders: list[str], tmp_path: Path, capsys) ->
     assert run(["eval", str(questions), "--json", *folders]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["answerable"] == 1 and report["accuracy"] == 1.0 and report["grounded"] == 1.0
+
+
+@pytest.mark.model
+def test_a_reader_that_stops_early_gets_no_traceback(folders: list[str]) -> None:
+    """`tilqa ask … | head -1`: the pipe closes before tilqa writes; it exits quietly."""
+    import subprocess
+    import sys
+
+    assert run(["build", *folders]) == 0
+    command = [sys.executable, "-m", "tilqa", "ask", "Who licensed the gene-editing technology?", *folders]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the answer is written
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

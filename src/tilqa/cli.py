@@ -149,4 +149,12 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
 
 
 def main() -> None:
-    sys.exit(run())
+    try:
+        status = run()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`tilqa ask … | head -1`): nothing more to say, and no traceback.
+        # Python's own recipe: point stdout at devnull so the flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    sys.exit(status)
