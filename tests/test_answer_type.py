@@ -160,6 +160,20 @@ def test_defines(text: str, term: str, expected: bool) -> None:
         ("What kind of company is Iovance Biotherapeutics?", None),
         ("why buy the rights - what does the company get out of it", None),
         ("What evidence do regulators require before approval?", None),
+        # Endpoints by their abbreviations; a principal investigator is a person in a role.
+        ("what ORR was reported for TIL plus pembrolizumab in cervical cancer?", "measure"),
+        ("median PFS in the melanoma cohort", "measure"),
+        ("who is the principal investigator of the c-144-01 trial", "person"),
+        # A trial's identifier.
+        ("What is the trial identifier of the registrational NSCLC study?", "identifier"),
+        ("trial ID for the head and neck TIL study", "identifier"),
+        ("what's the NCT number of TILVANCE-301", "identifier"),
+        # A yes/no question holding a date or a figure asks for one; a code or a phase is no figure.
+        ("Was lifileucel approved by the FDA in February 2024?", "date"),
+        ("Does the TILVANCE-301 trial enrol more than 500 patients?", "measure"),
+        ("Did more than 40 sites join the trial?", "number"),
+        ("Is the C-144-01 trial a Phase 3 study?", None),
+        ("does iovance work on PD-1 knockouts", None),
     ],
 )
 def test_expected_type_of_dates_measures_places_and_organisations(question: str, kind: str | None) -> None:
@@ -189,6 +203,11 @@ def test_expected_type_of_dates_measures_places_and_organisations(question: str,
         ("It acquired the rights from Clinigen Limited.", "organisation", True),
         ("It works with the University of Pittsburgh.", "organisation", True),
         ("A major research hospital runs the trial.", "organisation", False),
+        ("The head and neck trial is C-145-03.", "identifier", True),
+        ("TILVANCE-301 compares the combination with pembrolizumab alone.", "identifier", True),
+        ("It is registered as NCT05727904.", "identifier", True),
+        ("It treats post-anti-PD-1 NSCLC, with IL-2 support, in COVID-19 times.", "identifier", False),
+        ("Dr. Amod Sarnaik, the trial's principal investigator, presented the data.", "person", True),
     ],
 )
 def test_has_type_of_dates_measures_places_and_organisations(text: str, kind: str, expected: bool) -> None:

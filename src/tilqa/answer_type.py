@@ -39,7 +39,7 @@ _DOSE_QUESTION = re.compile(r"\b(what|which) (dose|doses|dosage|dosing)\b|\bhow 
 # Roles a person holds ("head" and "leader" only in questions: "head and neck", "a leader in").
 _ROLES = (
     r"ceo|cfo|coo|cso|cmo|cto|president|vice president|chair|chairman|chairwoman|chairperson|founder|"
-    r"co-?founder|chief [\w ]*officer|chief executive|director|managing director|inventor"
+    r"co-?founder|chief [\w ]*officer|chief executive|director|managing director|inventor|investigator"
 )
 _PERSON_QUESTION = re.compile(
     rf"\bwho (is|was|are|were|will be|has been)\b.*\b({_ROLES}|head|leader)s?\b",
@@ -62,6 +62,9 @@ _STATISTIC = (
     r"median\b|(overall|progression[- ]free|disease[- ]free|event[- ]free|relapse[- ]free)\s+survival"
     r"|survival\s+(rate|time|benefit|figure|data)s?|(response|remission|survival|relapse|recurrence|mortality|"
     r"success|cure|complication|toxicity|failure|adverse[- ]event)\s+rates?|hazard\s+ratio|odds\s+ratio"
+    # The endpoints' abbreviations: objective response and disease control rates, progression-free,
+    # disease-free, event-free and overall survival, duration of response.
+    r"|duration\s+of\s+response|(?-i:\b(ORR|DCR|PFS|DFS|EFS|OS|DoR|DOR)\b)|\b(orr|dcr|pfs)\b"
 )
 _AUXILIARY = r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must|shall)\b"
 _YES_NO_START = rf"^\W*{_AUXILIARY}"
@@ -95,6 +98,11 @@ _ORGANISATION_WORDS = (
 # "what does the company get" ask something else.
 _QUALIFIER = r"(?!(does|do|did|is|are|was|were|has|have|had|can|will|the|a|an|of|kind|type|sort)\b)[\w-]+\s+"
 _ORGANISATION_QUESTION = re.compile(rf"\b(what|which)\s+({_QUALIFIER}){{0,2}}({_ORGANISATION_WORDS})\b", re.I)
+
+# A trial's or a product's identifier: "what is the trial ID", "the NCT number", "trial identifier".
+_IDENTIFIER_QUESTION = re.compile(
+    r"\b(identifiers?|ids?|nct(\s+(number|id))?|(registration|protocol|study|trial)\s+numbers?)\b", re.I
+)
 
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars?|euros?|usd|eur|million|billion|thousand)\b", re.I)
 # A quantity: a number standing alone (not part of a code such as "C-144-01", "PD-1" or the label
@@ -145,6 +153,13 @@ _MEASURE = re.compile(
     r"|\b\d[\d,.]*-fold\b|\b\d[\d,.]*\s+(of|out of)\s+\d",
     re.I,
 )
+# An identifier: a registry number (NCT02360579) or a code of letters and at least three digits
+# (C-144-01, TILVANCE-301, KEYNOTE-006), not a gene's or a protein's name (PD-1, IL-2, CTLA-4).
+_IDENTIFIER = re.compile(
+    r"\bNCT\d{8}\b|\b[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*-\d{3,}\b|\b[A-Za-z]+-\d+-\d+\b"
+)
+# A figure a question holds: a number standing alone (not in a code or a label such as "Phase 3").
+_FIGURE = re.compile(r"(?<![\w-])(?<!phase )\d[\d,.]*(?![\w-])", re.I)
 # A named organisation: a name ending like one ("… University", "… Limited", "… Agency") or
 # starting so ("University of …"); or any capitalised name the question does not hold (checked in
 # `has_type`).
@@ -175,17 +190,23 @@ _CHECKS = (
     ("date", _DATE_QUESTION, _DATE),
     ("measure", _MEASURE_QUESTION, _MEASURE),
     ("organisation", _ORGANISATION_QUESTION, _ORGANISATION),
+    ("identifier", _IDENTIFIER_QUESTION, _IDENTIFIER),
     ("number", _COUNT_QUESTION, _NUMBER),
 )
+# A yes/no question that hinges on a date or a figure ("… approved in February 2024?", "… enrol
+# more than 500 patients?") is settled only by a sentence holding a fact of that kind.
+_YES_NO_FIGURES = (("date", _DATE), ("measure", _MEASURE), ("number", _FIGURE))
 
 
 def expected_type(question: str) -> str | None:
     """"money", "percent", "dose", "person", "place", "named place", "duration", "year", "date",
-    "measure", "organisation", "number", or None when the question asks for no particular kind of
-    fact."""
+    "measure", "organisation", "identifier", "number", or None when the question asks for no
+    particular kind of fact. A yes/no question holding a date, a measure or a number asks for one."""
     for name, asks, _ in _CHECKS:
         if asks.search(question):
             return name
+    if is_yes_no(question):
+        return next((name for name, holds in _YES_NO_FIGURES if holds.search(question)), None)
     return None
 
 
