@@ -163,6 +163,11 @@ def test_defines(text: str, term: str, expected: bool) -> None:
         # Endpoints by their abbreviations; a principal investigator is a person in a role.
         ("what ORR was reported for TIL plus pembrolizumab in cervical cancer?", "measure"),
         ("median PFS in the melanoma cohort", "measure"),
+        ("what was the ORR?", "measure"),
+        # Asking what a statistic is asks for its definition, not its figure.
+        ("What is ORR?", None),
+        ("what does PFS stand for", None),
+        ("what's overall survival", None),
         ("who is the principal investigator of the c-144-01 trial", "person"),
         # A trial's identifier.
         ("What is the trial identifier of the registrational NSCLC study?", "identifier"),

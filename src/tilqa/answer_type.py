@@ -204,7 +204,7 @@ def expected_type(question: str) -> str | None:
     particular kind of fact. A yes/no question holding a date, a measure or a number asks for one."""
     for name, asks, _ in _CHECKS:
         if asks.search(question):
-            return name
+            return None if name == "measure" and _defines_a_statistic(question) else name
     if is_yes_no(question):
         return next((name for name, holds in _YES_NO_FIGURES if holds.search(question)), None)
     return None
@@ -281,6 +281,17 @@ def _definition_pattern(term: str) -> re.Pattern[str]:
         rf"|,\s*{x}\s*,|\b{x}(?:,|\s*-)\s*(?:an?|the|its|their|(?:which|who)\s+{_COPULA}\s+(?!\w+(?:ed|en|ly)\b))\b"
         rf"|\b(?:known as|called|named|such as|including|especially)\s+(?:the\s+)?{x}\b",
         re.I,
+    )
+
+
+def _defines_a_statistic(question: str) -> bool:
+    """Whether `question` asks what a statistic is rather than its figure: "what is ORR?", "what
+    does PFS stand for", "what's overall survival" (not "what was the ORR?", which asks the figure)."""
+    term = definition_term(question)
+    return (
+        term is not None
+        and re.match(r"\W*what\s+(was|were)\b", question, re.I) is None
+        and re.fullmatch(rf"([\w-]+\s+){{0,2}}({_STATISTIC})", term, re.I) is not None
     )
 
 
