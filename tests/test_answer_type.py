@@ -1,6 +1,7 @@
 import pytest
 
 from tilqa.answer_type import (
+    compared,
     definition_term,
     defines,
     excluded,
@@ -299,6 +300,22 @@ def test_sets_aside(text: str, aside: str, expected: bool) -> None:
     assert sets_aside(text, aside) is expected
 
 
+@pytest.mark.parametrize(
+    "question, sides",
+    [
+        ("how is TIL therapy different from CAR-T", ["CAR-T"]),
+        ("How does TIL therapy compare with CAR-T cell therapy for solid tumors?", ["CAR-T cell therapy"]),
+        ("How do TILs differ from CAR-T cell therapy in manufacturing cost?", ["CAR-T cell therapy"]),
+        ("what's the difference between TIL therapy and CAR-T cell therapy", ["TIL therapy", "CAR-T cell therapy"]),
+        ("lifileucel plus pembrolizumab versus pembrolizumab alone - which works better?", ["pembrolizumab alone"]),
+        ("What is lifileucel plus pembrolizumab being compared against?", []),
+        ("What is TIL therapy?", []),
+    ],
+)
+def test_compared(question: str, sides: list[str]) -> None:
+    assert compared(question) == sides
+
+
 # -- The rules at work in AnswerExtractor (HashEncoder: words shared make texts similar) ---------
 
 # Sixteen sentences, so that a name in one of them is distinctive (in at most a tenth of them).
@@ -366,3 +383,10 @@ def test_a_yes_no_answer_must_name_one_of_the_questions_distinctive_names(rules_
     assert not rules_assistant.explain("Does the company make its cells in Philadelphia?").extraction.typed
     # The same question asked for a fact rather than yes or no is not held to it.
     assert rules_assistant.explain("Where does the company make its cells, Philadelphia?").extraction.typed
+
+
+def test_a_comparison_with_something_the_corpus_never_names_cannot_be_answered(rules_assistant) -> None:
+    # The corpus names Zelboraf, though not in the answer: the comparison may be answered.
+    assert rules_assistant.explain("How does Proleukin differ from Zelboraf?").extraction.typed
+    # It never names CAR-T: no sentence can say how the two differ, so the confidence is cut.
+    assert not rules_assistant.explain("How does Proleukin differ from CAR-T cells?").extraction.typed

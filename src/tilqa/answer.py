@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_type import (
+    compared,
     definition_term,
     defines,
     excluded,
@@ -214,6 +215,7 @@ class AnswerExtractor:
             has_type(answer_text, expected_type(question), question)
             and (aside is None or not sets_aside(answer_text, aside))
             and self._names_one_of(self._distinctive_names(question), rows)
+            and not self._compares_with_the_unknown(question)
         )
         # The baseline cites its answer's passage, then the rest in retrieval order.
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
@@ -230,6 +232,18 @@ class AnswerExtractor:
             if name and any(self.lexical.idf(t) >= floor for t in name):
                 out.append(set(name))
         return out
+
+    def _compares_with_the_unknown(self, question: str) -> bool:
+        """Whether a comparison question ("how is TIL therapy different from CAR-T?") holds its
+        subject against something the corpus never names: no sentence holds any of its distinctive
+        terms, so no answer can compare the two. (The answer itself need not name it: "a single
+        administration" answers "how does TIL differ from drugs given repeatedly?")"""
+        floor = math.log(1 + (1 - DISTINCTIVE_NAME_SHARE) / DISTINCTIVE_NAME_SHARE)
+        for side in compared(question):
+            distinctive = [t for t in terms([side])[0] if self.lexical.idf(t) >= floor]
+            if distinctive and not any(self.lexical.knows(t) for t in distinctive):
+                return True
+        return False
 
     def _names_one_of(self, focus: list[set[str]], rows: tuple[int, ...]) -> bool:
         """Whether sentences `rows` (with their headings) hold one of the question's distinctive

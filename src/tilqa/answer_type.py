@@ -9,9 +9,10 @@ taxonomy that a sentence can be checked for without a tagger): a retrieved sente
 right topic that lacks the kind of fact asked for (a price, a count, a year, a name) does not
 answer the question. The question patterns are kept narrow, since a false type costs an answer.
 
-Two kinds of question bring their own check of an answer: a yes/no question naming something
-("… a facility in Philadelphia?") and an exclusion question ("other than X, which …?"); see
-`names`, `excluded` and `sets_aside`, and `answer.py` for how they rank and cut confidence.
+Three kinds of question bring their own check of an answer: a yes/no question naming something
+("… a facility in Philadelphia?"), an exclusion question ("other than X, which …?") and a
+comparison ("how does X compare with Y?"); see `names`, `excluded`, `sets_aside` and `compared`,
+and `answer.py` for how they rank and cut confidence.
 """
 
 from __future__ import annotations
@@ -365,3 +366,25 @@ def sets_aside(text: str, aside: str) -> bool:
         if listed or any(_OTHERS.match(t) for t in near):
             return False
     return True
+
+
+# "How does X compare with Y", "how is X different from Y", "X versus Y", "the difference between
+# X and Y": Y is what X is held against. It runs to the end of the clause or to a word that
+# narrows the comparison ("… CAR-T cell therapy in manufacturing cost", "… for solid tumors").
+_NARROWING = r"(?=\s*(,|;|\?|$|\s[-–—]\s|\b(in|for|when|regarding|at|on|by|during)\b))"
+_COMPARED = re.compile(
+    rf"\b(?:compared?s?|compared|comparison|comparing)\s+(?:with|to|against)\s+(?P<y1>.+?){_NARROWING}"
+    rf"|\bdiffer(?:s|ent|ence|ently)?\s+(?:from|than)\s+(?P<y2>.+?){_NARROWING}"
+    rf"|\b(?:vs\.?|versus)\s+(?P<y3>.+?){_NARROWING}"
+    rf"|\bdifferences?\s+between\s+(?P<x>.+?)\s+and\s+(?P<y4>.+?){_NARROWING}",
+    re.I,
+)
+
+
+def compared(question: str) -> list[str]:
+    """What a comparison question holds its subject against (both sides of "the difference
+    between X and Y"), or [] for any other question."""
+    match = _COMPARED.search(question)
+    if not match:
+        return []
+    return [side.strip(" \"'“”‘’") for side in match.group("x", "y1", "y2", "y3", "y4") if side]

@@ -147,6 +147,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return self._size
 
+    def knows(self, term: str) -> bool:
+        """Whether some text holds `term` (a stemmed term, as `terms` gives)."""
+        return bool(term) and term in self._vocabulary
+
     def idf(self, term: str) -> float:
         column = self._vocabulary.get(term)
         if column is None or not term:
