@@ -5,6 +5,8 @@ from tilqa.answer_type import (
     definition_term,
     defines,
     excluded,
+    expands,
+    expansion_term,
     expected_type,
     has_type,
     is_yes_no,
@@ -298,6 +300,35 @@ def test_excluded(question: str, aside: str | None) -> None:
 )
 def test_sets_aside(text: str, aside: str, expected: bool) -> None:
     assert sets_aside(text, aside) is expected
+
+
+@pytest.mark.parametrize(
+    "question, abbreviation",
+    [
+        ("what does TIL stand for", "TIL"),
+        ("What is BLA short for?", "BLA"),
+        ("what does the acronym ORR mean", "ORR"),
+        ("What does LGM stands for?", "LGM"),
+        ("What does TIL therapy do?", None),
+        ("what is TIL", None),  # a definition: any defining sentence answers it
+    ],
+)
+def test_expansion_term(question: str, abbreviation: str | None) -> None:
+    assert expansion_term(question) == abbreviation
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("At the core is the development of tumor infiltrating lymphocyte (TIL) therapy.", True),
+        ("TIL (tumor-infiltrating lymphocyte) therapy uses the patient's own cells.", True),
+        ("TIL stands for tumor-infiltrating lymphocyte.", True),
+        ("TILs are naturally primed to recognize tumor antigens.", False),
+        ("The TIL product is made in one facility (in New Jersey).", False),
+    ],
+)
+def test_expands(text: str, expected: bool) -> None:
+    assert expands(text, "TIL") is expected
 
 
 @pytest.mark.parametrize(

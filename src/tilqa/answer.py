@@ -15,6 +15,8 @@ from .answer_type import (
     definition_term,
     defines,
     excluded,
+    expands,
+    expansion_term,
     expected_type,
     has_type,
     is_yes_no,
@@ -69,6 +71,11 @@ UNDEFINED_RANK_PENALTY = 0.5
 # its "aside from shortening the timeline" question is won by 0.0004; the other read sets are
 # level at all three (docs/experiments.md, "Kinds of question").
 EXCLUDED_RANK_PENALTY = 0.5
+# A question asking what an abbreviation stands for is answered by its expansion only: a sentence
+# that does not spell it out takes this penalty (more than a definition's, since a sentence using
+# the abbreviation often is about the very thing asked, and scores high), and such an answer counts
+# as lacking its kind of fact.
+UNEXPANDED_RANK_PENALTY = 1.0
 # A yes/no question naming something the corpus seldom names ("… a facility in Philadelphia?",
 # "… approved by the EMA in Europe?") is settled only by an answer naming one of those things at
 # least; else it counts as lacking the kind of fact asked for. A name is distinctive when at most
@@ -183,13 +190,20 @@ class AnswerExtractor:
         w = self.weights
         kind = None if self.baseline else expected_type(question)
         term = None if self.baseline else definition_term(question)
-        untyped_penalty = UNTYPED_RANK_PENALTY if term is None else UNDEFINED_RANK_PENALTY
+        abbreviation = None if self.baseline else expansion_term(question)
+        untyped_penalty = (
+            UNEXPANDED_RANK_PENALTY if abbreviation else UNTYPED_RANK_PENALTY if term is None else UNDEFINED_RANK_PENALTY
+        )
         aside = None if self.baseline else excluded(question)
         aside_terms = set(terms([aside])[0]) if aside else set()  # sentences lacking them need no closer look
         out = []
         for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
             text = self.data.sentences[row].text
-            typed = has_type(text, kind, question) and (term is None or defines(text, term))
+            typed = (
+                has_type(text, kind, question)
+                and (term is None or defines(text, term))
+                and (abbreviation is None or expands(text, abbreviation))
+            )
             g = float(self.typicality[row])
             penalty = 0.0 if typed else untyped_penalty
             if aside_terms and aside_terms <= self._terms(row) and sets_aside(text, aside or ""):
@@ -211,8 +225,10 @@ class AnswerExtractor:
         similarity = max(c.own_tokens if self.token_scorer else c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         aside = excluded(question)
+        abbreviation = expansion_term(question)
         typed = (
             has_type(answer_text, expected_type(question), question)
+            and (abbreviation is None or expands(answer_text, abbreviation))
             and (aside is None or not sets_aside(answer_text, aside))
             and self._names_one_of(self._distinctive_names(question), rows)
             and not self._compares_with_the_unknown(question)

@@ -296,6 +296,30 @@ def _defines_a_statistic(question: str) -> bool:
     )
 
 
+# "What does TIL stand for?", "what is BLA short for", "what does the acronym ORR mean": only the
+# expansion answers, as a gloss in parentheses ("tumor infiltrating lymphocyte (TIL)", "TIL (tumor
+# infiltrating lymphocyte)") or said outright ("TIL stands for …").
+_EXPANSION_QUESTION = re.compile(
+    r"^\W*what\s+(?:does|do|is|are)\s+(?:the\s+)?(?:(?:acronym|abbreviation|initialism)\s+)?(?P<x>[\w-]+)\s+"
+    r"(?:stands?\s+for|short\s+for|an?\s+(?:acronym|abbreviation)\s+for)\b"
+    r"|^\W*what\s+does\s+the\s+(?:acronym|abbreviation|initialism)\s+(?P<x2>[\w-]+)\s+mean\b",
+    re.I,
+)
+
+
+def expansion_term(question: str) -> str | None:
+    """The abbreviation whose expansion a question asks for ("what does TIL stand for?"), or None."""
+    match = _EXPANSION_QUESTION.match(question.strip())
+    return next((x for x in match.group("x", "x2") if x), None) if match else None
+
+
+def expands(text: str, abbreviation: str) -> bool:
+    """Whether `text` spells `abbreviation` out: a gloss in parentheses before or after it, or
+    "X stands for"."""
+    x = re.escape(abbreviation) + r"s?"
+    return re.search(rf"\([^)]*\b{x}\)|\b{x}\s*\(|\b{x}\s+(?:stands|is\s+short)\s+for\b", fold(text), re.I) is not None
+
+
 # -- Kinds of question with their own rule ---------------------------------------------------------
 
 # A yes/no question opens with an auxiliary verb ("Is …", "Does …", "Has …", "Can …"), or asks
