@@ -92,6 +92,8 @@ def test_has_type(text: str, kind: str | None, expected: bool) -> None:
         ("what's the difference between TIL therapy and CAR-T cell therapy", None),
         ("what is iovance's lead product candidate", None),
         ("what was iovance called before", None),
+        ("what is proleukin exactly", "proleukin"),  # a hedge is not part of the term
+        ("what's TALEN, really?", "TALEN"),
         ("what is the TILVANCE-301 study comparing", None),
         ("Who is the CEO of Iovance?", None),
         ("Which IL-2 product did Iovance acquire?", None),
@@ -176,6 +178,7 @@ def test_defines(text: str, term: str, expected: bool) -> None:
         ("What is the trial identifier of the registrational NSCLC study?", "identifier"),
         ("trial ID for the head and neck TIL study", "identifier"),
         ("what's the NCT number of TILVANCE-301", "identifier"),
+        ("What is the development code for the PD-1-knockout TIL product?", "identifier"),
         # A yes/no question holding a date or a figure asks for one; a code or a phase is no figure.
         ("Was lifileucel approved by the FDA in February 2024?", "date"),
         ("Does the TILVANCE-301 trial enrol more than 500 patients?", "measure"),

@@ -102,7 +102,9 @@ _ORGANISATION_QUESTION = re.compile(rf"\b(what|which)\s+({_QUALIFIER}){{0,2}}({_
 
 # A trial's or a product's identifier: "what is the trial ID", "the NCT number", "trial identifier".
 _IDENTIFIER_QUESTION = re.compile(
-    r"\b(identifiers?|ids?|nct(\s+(number|id))?|(registration|protocol|study|trial)\s+numbers?)\b", re.I
+    r"\b(identifiers?|ids?|nct(\s+(number|id))?|(registration|protocol|study|trial)\s+numbers?"
+    r"|(development|product|compound|program|programme|internal|trial|study)\s+codes?|code\s*names?)\b",
+    re.I,
 )
 
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars?|euros?|usd|eur|million|billion|thousand)\b", re.I)
@@ -242,6 +244,8 @@ _NOT_A_TERM = re.compile(
     re.I,
 )
 MAX_TERM_WORDS = 4
+# Words that hedge the question, not part of the term: "what is X exactly", "what's X, really".
+_HEDGE = re.compile(r"[\s,]+(exactly|actually|really|precisely|again|anyway|then|though)$", re.I)
 # Definitional patterns around a term X, as in definition question answering (Hildebrandt et al.,
 # 2004) and Hearst's hyponym patterns: "X is a …", "X involves …", "X (gloss)", "gloss (X)",
 # "…, X, …" (an appositive), "X, a …", "known as X", "Y such as X"; "X, which is/are …" only as a
@@ -260,6 +264,7 @@ def definition_term(question: str) -> str | None:
     if not match:
         return None
     term = next((t for t in match.group("verb_term", "used_term", "term") if t), "").strip(" \t\"'“”‘’®")
+    term = _HEDGE.sub("", term)  # "what is proleukin exactly" asks about "proleukin"
     if not term or len(term.split()) > MAX_TERM_WORDS or _NOT_A_TERM.search(term):
         return None
     return term
