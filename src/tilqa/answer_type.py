@@ -70,13 +70,12 @@ _STATISTIC = (
 _AUXILIARY = r"(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must|shall)\b"
 _YES_NO_START = rf"^\W*{_AUXILIARY}"
 _MEASURE_QUESTION = re.compile(
-    rf"^(?!{_YES_NO_START})(?!\W*(why|how)\b(?!\s+(long|large|big|small|high|low|hot|cold|warm|much|many)\b))"
+    rf"^(?!{_YES_NO_START})(?!\W*(why|how)\b(?!\s+(long|large|big|small|high|low|much|many)\b))"
     rf"(.*\b(what|which)\s+([\w-]+\s+){{0,3}}({_STATISTIC})"
     rf"|\W*(the\s+)?([\w-]+\s+){{0,2}}({_STATISTIC})"
-    rf"|.*\bhow\s+(large|big|small|high|low|hot|cold|warm)\b"
+    rf"|.*\bhow\s+(large|big|small|high|low)\b"
     rf"|.*\b(which|what)\b.*\b(higher|lower|longer|shorter|better|worse)\s+({_STATISTIC}))"
-    rf"|\bhow\s+(does|do|did)\b.*\b({_STATISTIC}).*\bcompare"  # comparing two figures
-    r"|\b(what|which)\s+temperatures?\b",  # wherever it is asked
+    rf"|\bhow\s+(does|do|did)\b.*\b({_STATISTIC}).*\bcompare",  # comparing two figures
     re.I,
 )
 # Where something is based: "where is … headquartered / located / the site", "where else".
@@ -154,7 +153,6 @@ _MEASURE = re.compile(
     r"\d\s?%|\b(percent|per cent)\b"
     rf"|{_SPAN}"
     r"|\d[\d,.]*\s?(×\s?10\S*\s?)?(mg|g|kg|µg|mcg|ug|ml|mL|l|IU|MIU|units?|mm|cm|m|km|cells|patients|fold|x)\b"
-    r"|\d\s?°|\b\d[\d,.]*\s?(degrees?|celsius|fahrenheit|kelvin)\b"
     r"|\b\d[\d,.]*-fold\b|\b\d[\d,.]*\s+(of|out of)\s+\d",
     re.I,
 )
