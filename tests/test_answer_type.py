@@ -179,6 +179,9 @@ def test_defines(text: str, term: str, expected: bool) -> None:
         ("trial ID for the head and neck TIL study", "identifier"),
         ("what's the NCT number of TILVANCE-301", "identifier"),
         ("What is the development code for the PD-1-knockout TIL product?", "identifier"),
+        # An identifier as the subject, or as the term a definition asks about, is not asked for.
+        ("In what districts are the registration numbers for cars all of the same type?", None),
+        ("What is a connection identifier?", None),
         # A yes/no question holding a date or a figure asks for one; a code or a phase is no figure.
         ("Was lifileucel approved by the FDA in February 2024?", "date"),
         ("Does the TILVANCE-301 trial enrol more than 500 patients?", "measure"),
@@ -424,3 +427,5 @@ def test_a_comparison_with_something_the_corpus_never_names_cannot_be_answered(r
     assert rules_assistant.explain("How does Proleukin differ from Zelboraf?").extraction.typed
     # It never names CAR-T: no sentence can say how the two differ, so the confidence is cut.
     assert not rules_assistant.explain("How does Proleukin differ from CAR-T cells?").extraction.typed
+    # A typo is not something the corpus never names.
+    assert rules_assistant.explain("How does Proleukin differ from Zelborf?").extraction.typed

@@ -104,3 +104,11 @@ def test_an_index_from_term_ids_scores_as_bm25s_from_the_terms(tmp_path) -> None
     for term in ("w1", "w49", "w55", "nowhere"):
         assert ours.idf(term) == theirs.idf(term) == loaded.idf(term)
     assert len(ours) == len(theirs) == len(loaded) == 300
+
+
+def test_knows_a_term_as_held_or_spelled_alike() -> None:
+    index = LexicalIndex(["Cydippids have tentilla.", "The car is red."])
+    assert index.knows("cydippid") and not index.knows("cysippid")
+    assert index.knows("cysippid", spelled_alike=0.85)  # a typo of a term the texts hold
+    assert not index.knows("ctenophor", spelled_alike=0.85)
+    assert index.knows("car") and not index.knows("cart", spelled_alike=0.85)  # short terms: as held only

@@ -82,6 +82,11 @@ UNEXPANDED_RANK_PENALTY = 1.0
 # this share of the corpus's sentences hold it ("Iovance" and "TIL" are in most of them, "PD-1" in
 # 7 %). Chosen before measuring; 0.05 and 0.2 give the same answers on every read set.
 DISTINCTIVE_NAME_SHARE = 0.1
+# A term of a comparison's other side counts as one the corpus names when a term of the corpus is
+# spelled like it to this similarity (difflib's ratio): a typo ("cysippids" for "cydippids", 0.875)
+# is not something the corpus never names. Terms of five letters or more only: a short one is near
+# too many ("car", CAR-T's stem, is 0.857 from "care").
+SPELLED_ALIKE = 0.85
 
 # Citations after the answer's passage: each passage by its best sentence's score plus this much
 # more of its retrieval score, so a passage holding a strong second candidate is cited even when
@@ -252,12 +257,12 @@ class AnswerExtractor:
     def _compares_with_the_unknown(self, question: str) -> bool:
         """Whether a comparison question ("how is TIL therapy different from CAR-T?") holds its
         subject against something the corpus never names: no sentence holds any of its distinctive
-        terms, so no answer can compare the two. (The answer itself need not name it: "a single
+        terms or one spelled like it (a typo), so no answer can compare the two. (The answer itself need not name it: "a single
         administration" answers "how does TIL differ from drugs given repeatedly?")"""
         floor = math.log(1 + (1 - DISTINCTIVE_NAME_SHARE) / DISTINCTIVE_NAME_SHARE)
         for side in compared(question):
             distinctive = [t for t in terms([side])[0] if self.lexical.idf(t) >= floor]
-            if distinctive and not any(self.lexical.knows(t) for t in distinctive):
+            if distinctive and not any(self.lexical.knows(t, SPELLED_ALIKE) for t in distinctive):
                 return True
         return False
 

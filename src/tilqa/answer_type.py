@@ -101,9 +101,15 @@ _QUALIFIER = r"(?!(does|do|did|is|are|was|were|has|have|had|can|will|the|a|an|of
 _ORGANISATION_QUESTION = re.compile(rf"\b(what|which)\s+({_QUALIFIER}){{0,2}}({_ORGANISATION_WORDS})\b", re.I)
 
 # A trial's or a product's identifier: "what is the trial ID", "the NCT number", "trial identifier".
+# Only where the identifier is what is asked ("what is the trial ID of …", "trial ID for …"), not
+# where it is the subject ("in what districts are the registration numbers …") or the term a
+# definition question asks about ("what is a connection identifier?", see `expected_type`).
+_IDENTIFIER_WORDS = (
+    r"(identifiers?|ids?|nct(\s+(number|id))?|(registration|protocol|study|trial)\s+numbers?"
+    r"|(development|product|compound|program|programme|internal|trial|study)\s+codes?|code\s*names?)"
+)
 _IDENTIFIER_QUESTION = re.compile(
-    r"\b(identifiers?|ids?|nct(\s+(number|id))?|(registration|protocol|study|trial)\s+numbers?"
-    r"|(development|product|compound|program|programme|internal|trial|study)\s+codes?|code\s*names?)\b",
+    rf"^\W*((what|which)(\s+(is|was|are|were)|['’]?s)?\s+)?((the|its|their|a|an)\s+)?([\w-]+\s+){{0,2}}{_IDENTIFIER_WORDS}\b",
     re.I,
 )
 
@@ -207,7 +213,11 @@ def expected_type(question: str) -> str | None:
     particular kind of fact. A yes/no question holding a date, a measure or a number asks for one."""
     for name, asks, _ in _CHECKS:
         if asks.search(question):
-            return None if name == "measure" and _defines_a_statistic(question) else name
+            if name == "measure" and _defines_a_statistic(question):
+                return None
+            if name == "identifier" and definition_term(question) is not None:
+                return None
+            return name
     if is_yes_no(question):
         return next((name for name, holds in _YES_NO_FIGURES if holds.search(question)), None)
     return None

@@ -6,6 +6,7 @@ question about a "tumour" or "commercialising" matches a corpus that writes "tum
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import unicodedata
@@ -21,6 +22,7 @@ from breame.spelling import get_american_spelling
 # ampersand compounds ("R&D").
 TOKEN_PATTERN = r"(?u)\b\w+(?:&\w+)+\b|\b\w\w+\b|\b\d\b"
 
+MIN_ALIKE_CHARS = 5  # `LexicalIndex.knows`: shorter terms are near too many others to match by spelling
 _FOLD = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"'})
 
 
@@ -147,9 +149,22 @@ class LexicalIndex:
     def __len__(self) -> int:
         return self._size
 
-    def knows(self, term: str) -> bool:
-        """Whether some text holds `term` (a stemmed term, as `terms` gives)."""
-        return bool(term) and term in self._vocabulary
+    def knows(self, term: str, spelled_alike: float = 1.0) -> bool:
+        """Whether some text holds `term` (a stemmed term, as `terms` gives) or, below 1.0, a term
+        spelled like it to at least this similarity (difflib's ratio: "cysippid" for "cydippid"),
+        looked for among the terms of the same first letter and about the same length; a term
+        shorter than MIN_ALIKE_CHARS must be held as it is."""
+        if not term:
+            return False
+        if term in self._vocabulary or spelled_alike >= 1.0 or len(term) < MIN_ALIKE_CHARS:
+            return term in self._vocabulary
+        matcher = difflib.SequenceMatcher(b=term, autojunk=False)
+        for known in self._vocabulary:
+            if known[:1] == term[:1] and abs(len(known) - len(term)) <= 2:
+                matcher.set_seq1(known)
+                if matcher.ratio() >= spelled_alike:
+                    return True
+        return False
 
     def idf(self, term: str) -> float:
         column = self._vocabulary.get(term)
