@@ -9,6 +9,7 @@ from tilqa.answer_type import (
     expansion_term,
     expected_type,
     has_type,
+    is_why_or_how,
     is_yes_no,
     names,
     sets_aside,
@@ -429,3 +430,17 @@ def test_a_comparison_with_something_the_corpus_never_names_cannot_be_answered(r
     assert not rules_assistant.explain("How does Proleukin differ from CAR-T cells?").extraction.typed
     # A typo is not something the corpus never names.
     assert rules_assistant.explain("How does Proleukin differ from Zelborf?").extraction.typed
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Why is making TILs so tricky?", True),
+        ("how do they actually make a TIL treatment out of a patient's own tumor?", True),
+        ("How many patients were treated?", False),
+        ("how long does production take", False),
+        ("What is TIL therapy?", False),
+    ],
+)
+def test_is_why_or_how(question: str, expected: bool) -> None:
+    assert is_why_or_how(question) is expected

@@ -74,18 +74,18 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
     "file, accuracy, evidence, declined, wrongly, chars",
     [
         ("dev.jsonl", 0.90, 0.975, 0.90, 0.0, 250),
-        ("blind-a.jsonl", 0.795, 0.93, 0.93, 0.05, 250),
-        ("blind-b.jsonl", 0.93, 1.0, 0.86, 0.0, 250),
+        ("blind-a.jsonl", 0.82, 0.93, 0.93, 0.05, 250),
+        ("blind-b.jsonl", 0.95, 1.0, 0.86, 0.0, 250),
         # Definitions run long: the sentences that say what a thing is are the long ones.
         ("definitions-a.jsonl", 1.0, 1.0, 0.6, 0.0, 275),
         # So do explanations; "how" and "why" questions are where tilqa is weakest (README).
-        ("howwhy-a.jsonl", 0.66, 0.93, 0.6, 0.0, 270),
+        ("howwhy-a.jsonl", 0.73, 0.93, 0.6, 0.0, 270),
         # The read sets of issue 21: kinds of question, then mixed sets to tune on.
         ("yesno-a.jsonl", 0.91, 0.91, 0.5, 0.0, 260),
         ("facts-a.jsonl", 0.86, 0.93, 0.93, 0.07, 250),
         ("exclusion-a.jsonl", 0.95, 1.0, 1.0, 0.0, 255),
         ("facts-b.jsonl", 0.95, 0.95, 0.9, 0.0, 245),
-        ("tune-a.jsonl", 0.73, 0.93, 0.7, 0.07, 275),
+        ("tune-a.jsonl", 0.76, 0.93, 0.7, 0.07, 275),
         ("tune-b.jsonl", 0.9, 0.9, 0.7, 0.04, 255),
     ],
 )
@@ -192,3 +192,17 @@ def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(t
         # A sentence alone in its file has no document to be typical of.
         assert values[row] == pytest.approx(sum(others) / len(others) if others else 0.0, abs=1e-5)
     assert {s.source for s in data.sentences} == set(SMALL_CORPUS) | {"single.txt"}
+
+
+def test_a_why_question_weighs_the_reason_above_the_sentence_repeating_its_words(assistant: tilqa.Assistant) -> None:
+    """"Why is making TILs so tricky?": the sentence restating the topic matches its words; the
+    one giving the reason does not. With the usual lexical weight the first would win."""
+    from tilqa.answer import TOKEN_SENTENCE_WEIGHTS, WHY_HOW_LEXICAL_WEIGHT
+
+    explanation = assistant.explain("Why is making TILs so tricky?")
+    sentences = explanation.index.sentences
+    reason = next(c for c in explanation.candidates if "inherently complex" in sentences[c.sentence].text)
+    assert explanation.candidates[0] == reason
+    extra = TOKEN_SENTENCE_WEIGHTS["lexical"] - WHY_HOW_LEXICAL_WEIGHT
+    usual = max(explanation.candidates, key=lambda c: c.score + extra * c.lexical)
+    assert usual != reason and usual.lexical > reason.lexical

@@ -342,6 +342,19 @@ def expands(text: str, abbreviation: str) -> bool:
 _YES_NO = re.compile(rf"{_YES_NO_START}|[:.?]\s+{_AUXILIARY}", re.I)
 
 
+# "Why …", "how does / did / can …" ask for a reason or a means; "how many / much / long …" ask for
+# an amount.
+_WHY_HOW = re.compile(
+    r"^\W*(why|how)\b(?!\s+(many|much|long|large|big|small|high|low|often|soon|far|old)\b)", re.I
+)
+
+
+def is_why_or_how(question: str) -> bool:
+    """Whether `question` asks why, or how something is done ("how do they make a TIL
+    treatment?"), rather than how many, much, long …"""
+    return _WHY_HOW.match(question) is not None
+
+
 def is_yes_no(question: str) -> bool:
     """Whether `question` asks yes or no ("Does Iovance own the rights to Proleukin?")."""
     return _YES_NO.search(question) is not None
