@@ -90,6 +90,7 @@ UNEXPANDED_RANK_PENALTY = 1.0
 # this share of the corpus's sentences hold it ("Iovance" and "TIL" are in most of them, "PD-1" in
 # 7 %). Chosen before measuring; 0.05 and 0.2 give the same answers on every read set.
 DISTINCTIVE_NAME_SHARE = 0.1
+DISTINCTIVE_IDF = math.log(1 + (1 - DISTINCTIVE_NAME_SHARE) / DISTINCTIVE_NAME_SHARE)  # BM25's IDF at that share
 # A term of a comparison's other side counts as one the corpus names when a term of the corpus is
 # spelled like it to this similarity (difflib's ratio): a typo ("cysippids" for "cydippids", 0.875)
 # is not something the corpus never names. Terms of five letters or more only: a short one is near
@@ -154,7 +155,9 @@ class AnswerExtractor:
             "hybrid": SENTENCE_WEIGHTS,
             "tokens": TOKEN_SENTENCE_WEIGHTS,
         }[scoring]
-        self.why_how_weights = dict(self.weights, lexical=WHY_HOW_LEXICAL_WEIGHT) if scoring == "tokens" else self.weights
+        self.why_how_weights = self.weights
+        if scoring == "tokens":
+            self.why_how_weights = dict(self.weights, lexical=WHY_HOW_LEXICAL_WEIGHT)
         self.confidence_weights = CONFIDENCE_WEIGHTS["tokens" if scoring == "tokens" else "hybrid"]
         self.token_scorer: TokenScorer | None = None
         if scoring == "tokens":
@@ -205,9 +208,9 @@ class AnswerExtractor:
         kind = None if self.baseline else expected_type(question)
         term = None if self.baseline else definition_term(question)
         abbreviation = None if self.baseline else expansion_term(question)
-        untyped_penalty = (
-            UNEXPANDED_RANK_PENALTY if abbreviation else UNTYPED_RANK_PENALTY if term is None else UNDEFINED_RANK_PENALTY
-        )
+        untyped_penalty = UNTYPED_RANK_PENALTY if term is None else UNDEFINED_RANK_PENALTY
+        if abbreviation:
+            untyped_penalty = UNEXPANDED_RANK_PENALTY
         aside = None if self.baseline else excluded(question)
         aside_terms = set(terms([aside])[0]) if aside else set()  # sentences lacking them need no closer look
         out = []
@@ -256,21 +259,20 @@ class AnswerExtractor:
         """The distinctive names a yes/no question holds, each as its set of terms (none for other
         questions): those that at most DISTINCTIVE_NAME_SHARE of the corpus's sentences hold."""
         found = names(question) if is_yes_no(question) else []
-        floor = math.log(1 + (1 - DISTINCTIVE_NAME_SHARE) / DISTINCTIVE_NAME_SHARE)  # the IDF at that share
         out = []
         for name in terms(found) if found else []:
-            if name and any(self.lexical.idf(t) >= floor for t in name):
+            if name and any(self.lexical.idf(t) >= DISTINCTIVE_IDF for t in name):
                 out.append(set(name))
         return out
 
     def _compares_with_the_unknown(self, question: str) -> bool:
         """Whether a comparison question ("how is TIL therapy different from CAR-T?") holds its
         subject against something the corpus never names: no sentence holds any of its distinctive
-        terms or one spelled like it (a typo), so no answer can compare the two. (The answer itself need not name it: "a single
-        administration" answers "how does TIL differ from drugs given repeatedly?")"""
-        floor = math.log(1 + (1 - DISTINCTIVE_NAME_SHARE) / DISTINCTIVE_NAME_SHARE)
+        terms or one spelled like it (a typo), so no answer can compare the two. The answer itself
+        need not name it: "a single administration" answers "how does TIL differ from drugs given
+        repeatedly?"."""
         for side in compared(question):
-            distinctive = [t for t in terms([side])[0] if self.lexical.idf(t) >= floor]
+            distinctive = [t for t in terms([side])[0] if self.lexical.idf(t) >= DISTINCTIVE_IDF]
             if distinctive and not any(self.lexical.knows(t, SPELLED_ALIKE) for t in distinctive):
                 return True
         return False

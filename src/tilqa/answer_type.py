@@ -109,7 +109,8 @@ _IDENTIFIER_WORDS = (
     r"|(development|product|compound|program|programme|internal|trial|study)\s+codes?|code\s*names?)"
 )
 _IDENTIFIER_QUESTION = re.compile(
-    rf"^\W*((what|which)(\s+(is|was|are|were)|['’]?s)?\s+)?((the|its|their|a|an)\s+)?([\w-]+\s+){{0,2}}{_IDENTIFIER_WORDS}\b",
+    rf"^\W*((what|which)(\s+(is|was|are|were)|['’]?s)?\s+)?((the|its|their|a|an)\s+)?"
+    rf"([\w-]+\s+){{0,2}}{_IDENTIFIER_WORDS}\b",
     re.I,
 )
 
@@ -332,7 +333,8 @@ def expands(text: str, abbreviation: str) -> bool:
     """Whether `text` spells `abbreviation` out: a gloss in parentheses before or after it, or
     "X stands for"."""
     x = re.escape(abbreviation) + r"s?"
-    return re.search(rf"\([^)]*\b{x}\)|\b{x}\s*\(|\b{x}\s+(?:stands|is\s+short)\s+for\b", fold(text), re.I) is not None
+    spelled_out = rf"\([^)]*\b{x}\)|\b{x}\s*\(|\b{x}\s+(?:stands|is\s+short)\s+for\b"
+    return re.search(spelled_out, fold(text), re.I) is not None
 
 
 # -- Kinds of question with their own rule ---------------------------------------------------------
