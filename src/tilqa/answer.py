@@ -261,9 +261,13 @@ class AnswerExtractor:
         found = names(question) if is_yes_no(question) else []
         out = []
         for name in terms(found) if found else []:
-            if name and any(self.lexical.idf(t) >= DISTINCTIVE_IDF for t in name):
+            if name and any(self._distinctive(t) for t in name):
                 out.append(set(name))
         return out
+
+    def _distinctive(self, term: str) -> bool:
+        """Whether at most DISTINCTIVE_NAME_SHARE of the corpus's sentences hold `term`."""
+        return self.lexical.idf(term) >= DISTINCTIVE_IDF
 
     def _compares_with_the_unknown(self, question: str) -> bool:
         """Whether a comparison question ("how is TIL therapy different from CAR-T?") holds its
@@ -272,7 +276,7 @@ class AnswerExtractor:
         need not name it: "a single administration" answers "how does TIL differ from drugs given
         repeatedly?"."""
         for side in compared(question):
-            distinctive = [t for t in terms([side])[0] if self.lexical.idf(t) >= DISTINCTIVE_IDF]
+            distinctive = [t for t in terms([side])[0] if self._distinctive(t)]
             if distinctive and not any(self.lexical.knows(t, SPELLED_ALIKE) for t in distinctive):
                 return True
         return False

@@ -117,8 +117,9 @@ _IDENTIFIER_QUESTION = re.compile(
 _MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars?|euros?|usd|eur|million|billion|thousand)\b", re.I)
 # A quantity: a number standing alone (not part of a code such as "C-144-01", "PD-1" or the label
 # "Phase 2"), or a number word.
+_DIGITS = r"(?<![\w-])(?<!phase )\d[\d,.]*(?![\w-])"
 _NUMBER = re.compile(
-    r"(?<![\w-])(?<!phase )\d[\d,.]*(?![\w-])|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    rf"{_DIGITS}|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
     r"thousands?|several|multiple|many|few|numerous|single)\b",
     re.I,
 )
@@ -168,8 +169,9 @@ _MEASURE = re.compile(
 _IDENTIFIER = re.compile(
     r"\bNCT\d{8}\b|\b[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*-\d{3,}\b|\b[A-Za-z]+-\d+-\d+\b"
 )
-# A figure a question holds: a number standing alone (not in a code or a label such as "Phase 3").
-_FIGURE = re.compile(r"(?<![\w-])(?<!phase )\d[\d,.]*(?![\w-])", re.I)
+# A figure a question holds: a number in digits standing alone (not in a code or a label such as
+# "Phase 3"), as `_NUMBER` reads one.
+_FIGURE = re.compile(_DIGITS, re.I)
 # A named organisation: a name ending like one ("… University", "… Limited", "… Agency") or
 # starting so ("University of …"); or any capitalised name the question does not hold (checked in
 # `has_type`).
