@@ -133,11 +133,12 @@ def make_vector_index(vectors: "np.ndarray | RowReader", ann_min: int | None = N
     _add(index, vectors)
     queries = _test_questions(vectors, rng)
     exact = exact_neighbours(vectors, queries, NEIGHBOURS)
+    kth = kth_similarities(vectors, queries, exact)  # the same at every nprobe
     search = VectorSearch(index, vectors, VectorIndexInfo("ivf", n, lists))
     nprobe, recall = 1, 0.0
     while True:
         index.nprobe = nprobe
-        recall = recall_at_k(search, queries, exact)
+        recall = recall_at_k(search, queries, exact, kth)
         if recall >= RECALL_TARGET or nprobe >= lists:
             break
         nprobe = min(lists, nprobe * 2)
@@ -178,19 +179,30 @@ def exact_neighbours(vectors: "np.ndarray | RowReader", queries: np.ndarray, k: 
     return best_rows
 
 
-def recall_at_k(search: VectorSearch, queries: np.ndarray, exact: np.ndarray) -> float:
+def kth_similarities(vectors: "np.ndarray | RowReader", queries: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Each query's similarity to the least similar of its exact neighbours (rows of `exact`)."""
+    return np.array([
+        float(np.min(np.asarray(vectors[np.sort(best)], dtype=np.float32) @ query))
+        for query, best in zip(queries, exact)
+    ])
+
+
+def recall_at_k(
+    search: VectorSearch, queries: np.ndarray, exact: np.ndarray, kth: np.ndarray | None = None
+) -> float:
     """The share of each query's exact neighbours (rows of `exact`) that `search` finds in its top
     k, averaged over the queries. A row found in place of one as similar as the k-th exact
     neighbour counts (duplicate vectors, as of a repeated passage, tie: which comes first is
-    arbitrary)."""
+    arbitrary). `kth` is `kth_similarities` of the same, when already worked out."""
     k = exact.shape[1]
+    if kth is None:
+        kth = kth_similarities(search.vectors, queries, exact)
     _, found = search.search(np.ascontiguousarray(queries, dtype=np.float32), k)
     shares = []
-    for query, rows, best in zip(queries, found, exact):
+    for query, rows, floor in zip(queries, found, kth.tolist()):
         rows = np.sort(rows[rows >= 0])
-        kth = float(np.min(np.asarray(search.vectors[np.sort(best)], dtype=np.float32) @ query))
         similar = np.asarray(search.vectors[rows], dtype=np.float32) @ query
-        shares.append(min(k, int(np.sum(similar >= kth))) / k)
+        shares.append(min(k, int(np.sum(similar >= floor))) / k)
     return float(np.mean(shares))
 
 
