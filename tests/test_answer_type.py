@@ -1,6 +1,7 @@
 import pytest
 
 from tilqa.answer_type import (
+    asks_document_date,
     compared,
     definition_term,
     defines,
@@ -185,6 +186,7 @@ def test_defines(text: str, term: str, expected: bool) -> None:
         ("What is a connection identifier?", None),
         # A yes/no question holding a date or a figure asks for one; a code or a phase is no figure.
         ("Was lifileucel approved by the FDA in February 2024?", "date"),
+        ("What is the date of this report?", "date"),
         ("Does the TILVANCE-301 trial enrol more than 500 patients?", "measure"),
         ("Did more than 40 sites join the trial?", "number"),
         ("Is the C-144-01 trial a Phase 3 study?", None),
@@ -227,6 +229,21 @@ def test_expected_type_of_dates_measures_places_and_organisations(question: str,
 )
 def test_has_type_of_dates_measures_places_and_organisations(text: str, kind: str, expected: bool) -> None:
     assert has_type(text, kind) is expected
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What date is this report on Iovance's R&D dated?", True),
+        ("On what date was this Iovance R&D report written?", True),
+        ("whats the date on this document", True),
+        ("In what year was the report published?", True),
+        ("When did the FDA approve lifileucel?", False),  # a date, not the document's
+        ("What is this report about?", False),  # the document, not its date
+    ],
+)
+def test_asks_document_date(question: str, expected: bool) -> None:
+    assert asks_document_date(question) is expected
 
 
 def test_a_named_place_is_a_place_or_a_name_the_question_does_not_hold() -> None:
@@ -430,6 +447,37 @@ def test_a_comparison_with_something_the_corpus_never_names_cannot_be_answered(r
     assert not rules_assistant.explain("How does Proleukin differ from CAR-T cells?").extraction.typed
     # A typo is not something the corpus never names.
     assert rules_assistant.explain("How does Proleukin differ from Zelborf?").extraction.typed
+
+
+REPORT_CORPUS = (
+    "Company Report\n"
+    "\n"
+    "20 March 2025\n"
+    "Overview\n"
+    "The company makes its cells in one central facility. "
+    "The company took its current name in 2017 to reflect its focus on cells.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def report_assistant(tmp_path_factory: pytest.TempPathFactory):
+    import tilqa
+    from helpers import HashEncoder, write_corpus
+
+    base = tmp_path_factory.mktemp("report")
+    corpus = write_corpus(base / "corpus", {"report.txt": REPORT_CORPUS})
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=base / "index", embedder=HashEncoder())
+    assistant.build()
+    return assistant
+
+
+def test_a_dateline_answers_when_its_document_was_written_and_nothing_else(report_assistant) -> None:
+    explanation = report_assistant.explain("When was this company report written?")
+    assert _top_sentence(report_assistant, "When was this company report written?") == "20 March 2025"
+    assert explanation.extraction.typed
+    for question in ("What is the company report?", "When did the company take its current name?"):
+        texts = [report_assistant.index.sentences[c.sentence].text for c in report_assistant.explain(question).candidates]
+        assert texts and "20 March 2025" not in texts, question
 
 
 @pytest.mark.parametrize(

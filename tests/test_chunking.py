@@ -30,8 +30,13 @@ def test_headings_are_paths_and_never_answer_sentences(corpus_dir: Path) -> None
     sections = {p.section for p in passages}
     assert "Current Research Focus › Current Clinical Trials › Metastatic Melanoma Trials" in sections
     sentences = {s.text for p in passages for s in p.sentences}
-    for heading in ("Current Clinical Trials", "Metastatic Melanoma Trials:", "Conclusion", "20 March 2025"):
+    for heading in ("Current Clinical Trials", "Metastatic Melanoma Trials:", "Conclusion"):
         assert not any(s.strip().endswith(heading) for s in sentences), heading
+    # The dateline is neither a heading nor part of prose: a passage of its own, under the title.
+    (dateline,) = [p for p in passages if "2025" in p.text and p.text.startswith("20 March")]
+    assert dateline.text == "20 March 2025"
+    assert dateline.section == "What is the research and development focus of Iovance Biotherapeutics?"
+    assert not any("20 March" in s and s != "20 March 2025" for s in sentences)
     melanoma = [p for p in passages if p.section.endswith("Metastatic Melanoma Trials")]
     assert "C-144-01" in melanoma[0].text
 
@@ -83,3 +88,14 @@ def test_hard_wrapped_paragraphs_are_prose_not_headings() -> None:
     assert passage.section == "Results"
     assert passage.text == "The company has multiple ongoing Phase 2\nclinical studies of lifileucel. They\ncontinue."
     assert len(passage.sentences) == 2
+
+
+def test_a_dateline_is_a_paragraph_of_its_own_in_place() -> None:
+    text = "Company Report\n\n20 March 2025\nOverview\nThe company makes cells.\n\nMarch 3, 2026\nA later note.\n"
+    spans = list(paragraphs(doc(text)))
+    assert [(text[s:e], section) for s, e, section in spans] == [
+        ("20 March 2025", "Company Report"),  # before any prose: under the title
+        ("The company makes cells.", "Overview"),  # the heading after the dateline keeps its level
+        ("March 3, 2026", "Overview"),
+        ("A later note.", "Overview"),
+    ]

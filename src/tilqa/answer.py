@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_type import (
+    asks_document_date,
     compared,
     definition_term,
     defines,
+    document_described,
     excluded,
     expands,
     expansion_term,
@@ -24,6 +26,7 @@ from .answer_type import (
     names,
     sets_aside,
 )
+from .chunking import is_date_line
 from .index import IndexData
 from .lexical import terms
 from .sentence_features import ANAPHOR
@@ -192,6 +195,11 @@ class AnswerExtractor:
             for row in self.data.passages[hit.passage].sentences:
                 if row not in rows or hit.score > rows[row].score:
                     rows[row] = hit
+        # A dateline answers when the document was written, and nothing else: it is found by its
+        # heading alone ("What is Iovance?" matches the title above "20 March 2025").
+        datelines = self._datelines(hits) if not self.baseline and asks_document_date(question) else {}
+        rows = {row: hit for row, hit in rows.items() if not is_date_line(self.data.sentences[row].text)}
+        rows.update(datelines)  # and, for a question asking that, only a dateline holds the answer
         if not rows:
             return []
         ids = np.fromiter(rows, dtype=np.int64)
@@ -217,7 +225,8 @@ class AnswerExtractor:
         for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
             text = self.data.sentences[row].text
             typed = (
-                has_type(text, kind, question)
+                (not datelines or row in datelines)
+                and has_type(text, kind, question)
                 and (term is None or defines(text, term))
                 and (abbreviation is None or expands(text, abbreviation))
             )
@@ -237,12 +246,18 @@ class AnswerExtractor:
             return None
         top = ranked[0]
         rows = (top.sentence,) if self.baseline else self.complete(top.sentence, top.hit)
-        coverage = self.lexical.coverage(terms([question])[0], self._terms(top.sentence))
-        # By tokens, the sentences' own: matching headings too separates unanswerable questions less well.
-        similarity = max(c.own_tokens if self.token_scorer else c.dense for c in ranked)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         aside = excluded(question)
         abbreviation = expansion_term(question)
+        # Coverage counts the words that say what is asked about, not those asking for a kind of
+        # answer: a dateline answering when its document was written covers the words saying
+        # which document when its title (the dateline's heading) holds them.
+        described = question
+        if is_date_line(self.data.sentences[top.sentence].text) and asks_document_date(question):
+            described = document_described(question)
+        coverage = self.lexical.coverage(terms([described])[0], self._terms(top.sentence))
+        # By tokens, the sentences' own: matching headings too separates unanswerable questions less well.
+        similarity = max(c.own_tokens if self.token_scorer else c.dense for c in ranked)
         typed = (
             has_type(answer_text, expected_type(question), question)
             and (abbreviation is None or expands(answer_text, abbreviation))
@@ -254,6 +269,24 @@ class AnswerExtractor:
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
         p = confidence(similarity, coverage, typed, self.confidence_weights)
         return Extraction(rows, ranked_hits, similarity, coverage, typed, p)
+
+    def _datelines(self, hits: list[Hit]) -> dict[int, Hit]:
+        """The datelines of the hits' documents (the passages of a single date line that open a
+        document, before its prose), each with a hit on its own passage."""
+        table = self.data.passages
+        out: dict[int, Hit] = {}
+        for source in dict.fromkeys(int(table.rows[h.passage]["source"]) for h in hits):
+            first = next(h.passage for h in hits if int(table.rows[h.passage]["source"]) == source)
+            while first > 0 and int(table.rows[first - 1]["source"]) == source:
+                first -= 1
+            p = first
+            while p < len(table) and int(table.rows[p]["source"]) == source:
+                sentences = table[p].sentences
+                if len(sentences) != 1 or not is_date_line(self.data.sentences[sentences[0]].text):
+                    break
+                out[sentences[0]] = Hit(p, 0.0, 0.0, 0.0)
+                p += 1
+        return out
 
     def _distinctive_names(self, question: str) -> list[set[str]]:
         """The distinctive names a yes/no question holds, each as its set of terms (none for other

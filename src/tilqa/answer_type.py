@@ -52,7 +52,8 @@ _YEAR_QUESTION = re.compile(r"\b(what|which) year\b|\bin what year\b", re.I)
 # "When did …", "on what date", "by when", "what month / quarter": a point in time, not only a year.
 _WHEN = r"\bwhen\s+(is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|might)\b"
 _DATE_QUESTION = re.compile(
-    rf"{_WHEN}|\b(what|which)\s+(date|day|month|quarter)\b|^\W*(by|until|since) when\b|\bhow soon\b",
+    rf"{_WHEN}|\b(what|which)\s+(date|day|month|quarter)\b|\b{_WHAT_IS}\s+the\s+date\b"
+    r"|^\W*(by|until|since) when\b|\bhow soon\b",
     re.I,
 )
 # A measure that is not money or a count: a survival, a rate, a median, a size. Only where the
@@ -340,6 +341,35 @@ def expands(text: str, abbreviation: str) -> bool:
 
 
 # -- Kinds of question with their own rule ---------------------------------------------------------
+
+# "When was this report written?", "what date is the document dated?": the date of the document
+# itself, which its dateline gives (a line holding only a date, which no other question is
+# answered by: see chunking.is_date_line and answer.py).
+_DOCUMENT = (
+    r"report|document|article|paper|memo|brief|briefing|summary|overview|review|analysis|publication|"
+    r"white\s*paper|note|text|file|piece|write-?up"
+)
+_DOCUMENT_QUESTION = re.compile(rf"\b(this|the|that)\s+([\w&'’-]+\s+){{0,3}}({_DOCUMENT})\b", re.I)
+# The words of such a question that ask for the date; the rest says which document ("this report
+# on Iovance's R&D"), which its title is to hold.
+_DOCUMENT_DATE_WORDS = re.compile(
+    rf"\b({_DOCUMENT}|date[ds]?|day|month|year|when|written|wrote|writ|publish\w*|issu\w*|releas\w*|"
+    r"prepar\w*|compos\w*|produc\w*|creat\w*)\b",
+    re.I,
+)
+
+
+def asks_document_date(question: str) -> bool:
+    """Whether `question` asks when the document itself was written, dated or published."""
+    return expected_type(question) in ("date", "year") and _DOCUMENT_QUESTION.search(question) is not None
+
+
+def document_described(question: str) -> str:
+    """What a question asking for a document's date says of the document: the question without
+    its words asking for the date ("on Iovance's R&D" of "when was this report on Iovance's R&D
+    written?")."""
+    return _DOCUMENT_DATE_WORDS.sub(" ", question)
+
 
 # A yes/no question opens with an auxiliary verb ("Is …", "Does …", "Has …", "Can …"), or asks
 # it after a title ("Double balloon enteroscopy: is it safe?", as PubMedQA's questions do).

@@ -34,6 +34,13 @@ _MARKDOWN_HEADING = re.compile(r"^\s*(#{1,6})\s+")
 _DATE_LINE = re.compile(
     r"^\s*(\d{1,2}\s+[A-Za-z]+\.?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})\s*$"
 )
+
+
+def is_date_line(text: str) -> bool:
+    """Whether `text` is only a date, as a document's dateline is ("20 March 2025")."""
+    return _DATE_LINE.match(text) is not None
+
+
 _SENTENCE_END = tuple(".!?;\"”’')]")
 _NOT_HEADING_END = tuple(".!;,\"”’')]")  # a short line ending in "?" can be a (FAQ) heading
 MAX_HEADING_CHARS = 100
@@ -182,26 +189,38 @@ def _plain_paragraphs(document: Document) -> Iterator[tuple[int, int, str]]:
 
     Blank lines, headings and bullet items end paragraphs. Blocks made only of plain-text headings
     before any prose are the document's title matter and do not enter heading paths; Markdown
-    `#` headings always do.
+    `#` headings always do. A line that is only a date ("20 March 2025") is a paragraph of its
+    own, under the title when it comes before any prose: it is neither a heading nor prose, but
+    it answers "when was this written?".
     """
     headings: dict[int, str] = {}
+    title: dict[int, str] = {}
     seen_prose = False
     for block in _blocks(document.text):
-        lines = _classify([line for line in block if not _DATE_LINE.match(line.text)])
-        if not lines:
-            continue
-        all_headings = all(h is not None for _, h in lines)
+        dates = {line.start for line in block if is_date_line(line.text)}
+        lines = _classify([line for line in block if line.start not in dates])
+        all_headings = bool(lines) and all(h is not None for _, h in lines)
         marked = any(_MARKDOWN_HEADING.match(line.text) for line, _ in lines)
         if all_headings and not seen_prose and not marked:
-            continue
+            title = title or {1: " ".join(h for _, h in lines if h)}
+            lines = []
+        kind = {line.start: heading for line, heading in lines}
+        first = lines[0][0].start if lines else None
         para: list[_Line] = []
-        for i, (line, heading) in enumerate(lines):
+        for line in (line for line in block if line.start in dates or line.start in kind):
+            if line.start in dates:
+                if para:
+                    yield _paragraph(para, headings)
+                    para = []
+                yield _paragraph([line], headings if seen_prose or not title else title)
+                continue
+            heading = kind[line.start]
             starts_item = bool(_BULLET.match(line.text))
             if para and (heading is not None or starts_item):
                 yield _paragraph(para, headings)
                 para = []
             if heading is not None:
-                level = _heading_level(line.text, all_headings, i == 0)
+                level = _heading_level(line.text, all_headings, line.start == first)
                 headings = {k: v for k, v in headings.items() if k < level}
                 headings[level] = heading
             else:
