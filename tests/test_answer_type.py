@@ -95,6 +95,8 @@ def test_has_type(text: str, kind: str | None, expected: bool) -> None:
         ("what is iovance's lead product candidate", None),
         ("what was iovance called before", None),
         ("what is proleukin exactly", "proleukin"),  # a hedge is not part of the term
+        ("What does the abbreviation TIL stand for?", "TIL"),  # nor what kind of word it is
+        ("what does the term 'adoptive cell therapy' mean?", "adoptive cell therapy"),
         ("what's TALEN, really?", "TALEN"),
         ("what is the TILVANCE-301 study comparing", None),
         ("Who is the CEO of Iovance?", None),
@@ -148,7 +150,7 @@ def test_defines(text: str, term: str, expected: bool) -> None:
         ("What objective response rate did lifileucel achieve in the trial?", "measure"),
         ("what response rate was seen in the cervical cancer trial?", "measure"),
         ("Which had the higher response rate, the cervical trial or the head and neck trial?", "measure"),
-        ("How does lifileucel's response rate compare with ipilimumab?", "measure"),
+        ("How does lifileucel's response rate compare with ipilimumab?", "compared measure"),
         ("how large is the tumor sample needed", "measure"),
         ("what was the progression-free survival?", "measure"),
         # Yes/no and why/how questions name a rate without asking for its figure.
@@ -187,6 +189,8 @@ def test_defines(text: str, term: str, expected: bool) -> None:
         # A yes/no question holding a date or a figure asks for one; a code or a phase is no figure.
         ("Was lifileucel approved by the FDA in February 2024?", "date"),
         ("What is the date of this report?", "date"),
+        # What an abbreviation stands for is no figure, however the abbreviation is asked about.
+        ("What does ORR mean in the trial results?", None),
         ("Does the TILVANCE-301 trial enrol more than 500 patients?", "measure"),
         ("Did more than 40 sites join the trial?", "number"),
         ("Is the C-144-01 trial a Phase 3 study?", None),
@@ -225,6 +229,10 @@ def test_expected_type_of_dates_measures_places_and_organisations(question: str,
         ("It is registered as NCT05727904.", "identifier", True),
         ("It treats post-anti-PD-1 NSCLC, with IL-2 support, in COVID-19 times.", "identifier", False),
         ("Dr. Amod Sarnaik, the trial's principal investigator, presented the data.", "person", True),
+        # Two measures compared: the figures answer, and so does the way they differ.
+        ("Adding pembrolizumab leads to increased overall response rates.", "compared measure", True),
+        ("Responses were seen in 24 of 66 patients.", "compared measure", True),
+        ("Adding pembrolizumab is under study.", "compared measure", False),
     ],
 )
 def test_has_type_of_dates_measures_places_and_organisations(text: str, kind: str, expected: bool) -> None:
@@ -332,6 +340,9 @@ def test_sets_aside(text: str, aside: str, expected: bool) -> None:
         ("what does TIL stand for", "TIL"),
         ("What is BLA short for?", "BLA"),
         ("what does the acronym ORR mean", "ORR"),
+        ("What does ORR mean in the trial results?", "ORR"),  # written as an abbreviation
+        ("What does the abbreviation TIL stand for?", "TIL"),
+        ("What does Iovance mean?", None),
         ("What does LGM stands for?", "LGM"),
         ("What does TIL therapy do?", None),
         ("what is TIL", None),  # a definition: any defining sentence answers it

@@ -250,10 +250,13 @@ class AnswerExtractor:
         aside = excluded(question)
         abbreviation = expansion_term(question)
         # Coverage counts the words that say what is asked about, not those asking for a kind of
-        # answer: a dateline answering when its document was written covers the words saying
-        # which document when its title (the dateline's heading) holds them.
+        # answer: an expansion covers "what does the abbreviation TIL stand for?" when it spells
+        # out "TIL", and a dateline answering when its document was written covers the words
+        # saying which document when its title (the dateline's heading) holds them.
         described = question
-        if is_date_line(self.data.sentences[top.sentence].text) and asks_document_date(question):
+        if abbreviation and expands(answer_text, abbreviation):
+            described = abbreviation
+        elif is_date_line(self.data.sentences[top.sentence].text) and asks_document_date(question):
             described = document_described(question)
         coverage = self.lexical.coverage(terms([described])[0], self._terms(top.sentence))
         # By tokens, the sentences' own: matching headings too separates unanswerable questions less well.

@@ -75,10 +75,12 @@ _MEASURE_QUESTION = re.compile(
     rf"(.*\b(what|which)\s+([\w-]+\s+){{0,3}}({_STATISTIC})"
     rf"|\W*(the\s+)?([\w-]+\s+){{0,2}}({_STATISTIC})"
     rf"|.*\bhow\s+(large|big|small|high|low)\b"
-    rf"|.*\b(which|what)\b.*\b(higher|lower|longer|shorter|better|worse)\s+({_STATISTIC}))"
-    rf"|\bhow\s+(does|do|did)\b.*\b({_STATISTIC}).*\bcompare",  # comparing two figures
+    rf"|.*\b(which|what)\b.*\b(higher|lower|longer|shorter|better|worse)\s+({_STATISTIC}))",
     re.I,
 )
+# Two measures compared ("how do response rates with X compare to Y?"): the figures answer, and so
+# does a sentence saying which way they differ ("… leads to increased overall response rates").
+_COMPARED_MEASURE_QUESTION = re.compile(rf"\bhow\s+(does|do|did)\b.*\b({_STATISTIC}).*\bcompare", re.I)
 # Where something is based: "where is … headquartered / located / the site", "where else".
 _PLACE_QUESTION = re.compile(
     r"\bwhere (is|are|was|were|does|do|did)\b.*\b(headquartered|headquarters|hq|based|located|incorporated|"
@@ -165,6 +167,12 @@ _MEASURE = re.compile(
     r"|\b\d[\d,.]*-fold\b|\b\d[\d,.]*\s+(of|out of)\s+\d",
     re.I,
 )
+_COMPARED_MEASURE = re.compile(
+    rf"{_MEASURE.pattern}|\b(higher|lower|greater|smaller|longer|shorter|better|worse|more|less|fewer|"
+    r"increased?|increases|decreased?|decreases|improved?|improves|reduced?|reduces|doubled?|halved?|"
+    r"superior|inferior|similar|comparable)\b",
+    re.I,
+)
 # An identifier: a registry number (NCT02360579) or a code of letters and at least three digits
 # (C-144-01, TILVANCE-301, KEYNOTE-006), not a gene's or a protein's name (PD-1, IL-2, CTLA-4).
 _IDENTIFIER = re.compile(
@@ -201,6 +209,7 @@ _CHECKS = (
     ("duration", _DURATION_QUESTION, _DURATION),
     ("year", _YEAR_QUESTION, _YEAR),
     ("date", _DATE_QUESTION, _DATE),
+    ("compared measure", _COMPARED_MEASURE_QUESTION, _COMPARED_MEASURE),
     ("measure", _MEASURE_QUESTION, _MEASURE),
     ("organisation", _ORGANISATION_QUESTION, _ORGANISATION),
     ("identifier", _IDENTIFIER_QUESTION, _IDENTIFIER),
@@ -213,8 +222,9 @@ _YES_NO_FIGURES = (("date", _DATE), ("measure", _MEASURE), ("number", _FIGURE))
 
 def expected_type(question: str) -> str | None:
     """"money", "percent", "dose", "person", "place", "named place", "duration", "year", "date",
-    "measure", "organisation", "identifier", "number", or None when the question asks for no
-    particular kind of fact. A yes/no question holding a date, a measure or a number asks for one."""
+    "compared measure", "measure", "organisation", "identifier", "number", or None when the
+    question asks for no particular kind of fact. A yes/no question holding a date, a measure or a
+    number asks for one."""
     for name, asks, _ in _CHECKS:
         if asks.search(question):
             if name == "measure" and _defines_a_statistic(question):
@@ -258,6 +268,11 @@ _NOT_A_TERM = re.compile(
     re.I,
 )
 MAX_TERM_WORDS = 4
+# Words that say what kind of word the term is, not part of it: "the abbreviation TIL", "the
+# term 'adoptive cell therapy'".
+_NAMING_WORD = re.compile(
+    r"^(?:the\s+)?(?:acronym|abbreviation|initialism|term|word|phrase|expression)\s+[\"'“‘]?", re.I
+)
 # Words that hedge the question, not part of the term: "what is X exactly", "what's X, really".
 _HEDGE = re.compile(r"[\s,]+(exactly|actually|really|precisely|again|anyway|then|though)$", re.I)
 # Definitional patterns around a term X, as in definition question answering (Hildebrandt et al.,
@@ -279,6 +294,7 @@ def definition_term(question: str) -> str | None:
         return None
     term = next((t for t in match.group("verb_term", "used_term", "term") if t), "").strip(" \t\"'“”‘’®")
     term = _HEDGE.sub("", term)  # "what is proleukin exactly" asks about "proleukin"
+    term = _NAMING_WORD.sub("", term)  # "what does the abbreviation TIL stand for" asks about "TIL"
     if not term or len(term.split()) > MAX_TERM_WORDS or _NOT_A_TERM.search(term):
         return None
     return term
@@ -306,8 +322,9 @@ def _definition_pattern(term: str) -> re.Pattern[str]:
 
 def _defines_a_statistic(question: str) -> bool:
     """Whether `question` asks what a statistic is rather than its figure: "what is ORR?", "what
-    does PFS stand for", "what's overall survival" (not "what was the ORR?", which asks the figure)."""
-    term = definition_term(question)
+    does PFS stand for", "what does ORR mean in these results", "what's overall survival" (not
+    "what was the ORR?", which asks the figure)."""
+    term = definition_term(question) or expansion_term(question)
     return (
         term is not None
         and re.match(r"\W*what\s+(was|were)\b", question, re.I) is None
@@ -321,15 +338,18 @@ def _defines_a_statistic(question: str) -> bool:
 _EXPANSION_QUESTION = re.compile(
     r"^\W*what\s+(?:does|do|is|are)\s+(?:the\s+)?(?:(?:acronym|abbreviation|initialism)\s+)?(?P<x>[\w-]+)\s+"
     r"(?:stands?\s+for|short\s+for|an?\s+(?:acronym|abbreviation)\s+for)\b"
-    r"|^\W*what\s+does\s+the\s+(?:acronym|abbreviation|initialism)\s+(?P<x2>[\w-]+)\s+mean\b",
+    r"|^\W*what\s+does\s+the\s+(?:acronym|abbreviation|initialism)\s+(?P<x2>[\w-]+)\s+mean\b"
+    # "what does ORR mean (in these results)?": a word written as an abbreviation is, as asked.
+    r"|^\W*what\s+(?:does|do)\s+(?P<x3>(?-i:[A-Z][A-Z0-9-]*[A-Z0-9])s?)\s+mean\b",
     re.I,
 )
 
 
 def expansion_term(question: str) -> str | None:
-    """The abbreviation whose expansion a question asks for ("what does TIL stand for?"), or None."""
+    """The abbreviation whose expansion a question asks for ("what does TIL stand for?", "what
+    does ORR mean?"), or None."""
     match = _EXPANSION_QUESTION.match(question.strip())
-    return next((x for x in match.group("x", "x2") if x), None) if match else None
+    return next((x for x in match.group("x", "x2", "x3") if x), None) if match else None
 
 
 def expands(text: str, abbreviation: str) -> bool:
