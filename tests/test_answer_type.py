@@ -239,6 +239,16 @@ def test_has_type_of_dates_measures_places_and_organisations(text: str, kind: st
     assert has_type(text, kind) is expected
 
 
+def test_a_date_asked_of_a_founding_is_not_that_of_a_renaming() -> None:
+    question = "In what year was Lion Biotechnologies founded?"
+    assert has_type("The company was established in 2007 as Genesis Biopharma.", "year", question)
+    assert has_type("Founded in 2007 and renamed in 2017, the company makes cells.", "year", question)
+    assert has_type("The community has its origins in the 1951 agreement.", "year", question)
+    assert not has_type("Originally known as Lion Biotechnologies, it took its current name in 2017.", "year", question)
+    assert not has_type("The company was renamed Iovance in 2017.", "year", "When was Iovance established?")
+    assert has_type("It took its current name in 2017.", "year", "When did Lion Biotechnologies take its current name?")
+
+
 @pytest.mark.parametrize(
     "question, expected",
     [

@@ -198,6 +198,29 @@ _NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
 
+# When an organisation was founded: the date of a sentence telling of its renaming, and not of a
+# founding, is that of another event ("Originally known as Lion Biotechnologies, Iovance
+# transitioned to its current name in 2017" for "when was Lion Biotechnologies founded?"). Only a
+# renaming: a founding is told in too many ways ("has its origins in the 1951 agreement", "unified
+# … into the second German Empire") for its absence to say the date is another event's.
+_FOUNDING_QUESTION = re.compile(r"\b(founded|founding|established|incorporated|set up)\b", re.I)
+_RENAMING = re.compile(
+    r"\b(renamed|renaming|rebrand\w*|name\s+change|(formerly|originally|previously)\s+(known|called|named)"
+    r"|(changed|changing|change of|took|adopted|new|current|present)\s+(its\s+|their\s+)?"
+    r"(company\s+|corporate\s+)?names?)\b",
+    re.I,
+)
+_FOUNDING = re.compile(
+    r"\b(found(ed|ing|er|ers|ation)|co-?found\w*|establish\w*|incorporat\w*|set up|formed|formation|inception)\b",
+    re.I,
+)
+
+
+def _renaming_only(text: str) -> bool:
+    """Whether `text` tells of a renaming and of no founding."""
+    return _RENAMING.search(text) is not None and _FOUNDING.search(text) is None
+
+
 # First match wins: "how many weeks" asks for a duration, not a count.
 _CHECKS = (
     ("money", _MONEY_QUESTION, _MONEY),
@@ -240,9 +263,11 @@ def expected_type(question: str) -> str | None:
 def has_type(text: str, kind: str | None, question: str = "") -> bool:
     """Whether `text` holds a fact of the expected kind (always True for None). An organisation
     or a named place may also be any capitalised name that `question` does not hold ("Spain" for
-    "which country ruled California?")."""
+    "which country ruled California?"). A date asked of a founding is not that of a renaming."""
     if kind is None:
         return True
+    if kind in ("date", "year") and _FOUNDING_QUESTION.search(question) and _renaming_only(text):
+        return False
     if next(has.search(text) for name, _, has in _CHECKS if name == kind):
         return True
     if kind in ("organisation", "named place"):
