@@ -133,10 +133,20 @@ def test_answers_on_the_question_sets_stay_at_their_measured_floor(
             400,
             450,
         ),
+        # A sentence too short to hold more than its topic (SHORT_ANSWER_CHARS) comes with the
+        # next one, which gives the specifics.
+        (
+            "The commercialization of the cell product is accompanied by significant economic pressures.",
+            "High manufacturing costs, complex logistics and the need for specialized treatment centers "
+            "can slow its uptake.",
+            "What economic pressures come with commercializing the cell product?",
+            150,
+            400,
+        ),
     ],
-    ids=["continuation", "antecedent"],
+    ids=["continuation", "antecedent", "short"],
 )
-def test_an_answer_comes_with_the_sentence_an_anaphor_joins_it_to(
+def test_an_answer_comes_with_the_neighbour_that_completes_it(
     tmp_path: Path, first: str, second: str, question: str, longer_than: int, at_most: int
 ) -> None:
     assert longer_than < len(first) + 1 + len(second) <= at_most

@@ -106,6 +106,11 @@ SPELLED_ALIKE = 0.85
 CITATION_PASSAGE_WEIGHT = 0.25
 
 MIN_ANSWER_WORDS = 6  # a best sentence shorter than this is a fragment: the next one completes it
+# A best sentence shorter than this (about half this corpus's median sentence) names a topic more
+# often than it answers ("The commercialization of TIL therapy is accompanied by significant
+# economic pressures."): the next sentence of its paragraph, which gives the specifics, comes with
+# it while the pair stays within MAX_PAIR_CHARS.
+SHORT_ANSWER_CHARS = 100
 
 # A best sentence opening with an anaphor (sentence_features.ANAPHOR) comes with the sentence
 # before it, which says what "this study" is; a best sentence whose thought the next one continues
@@ -324,8 +329,8 @@ class AnswerExtractor:
         return not focus or any(name <= held for name in focus)
 
     def complete(self, row: int, hit: Hit) -> tuple[int, ...]:
-        """The best sentence, with a neighbour of the same passage when it is a fragment or
-        when an anaphor joins the two into one thought."""
+        """The best sentence, with a neighbour of the same passage when it is a fragment, when it
+        is short enough to name only a topic, or when an anaphor joins the two into one thought."""
         rows = self.data.passages[hit.passage].sentences
         position = rows.index(row)
         before = rows[position - 1] if position > 0 else None
@@ -335,7 +340,8 @@ class AnswerExtractor:
             return (row, after)
         if before is not None and ANAPHOR.match(text) and self._span(before, row) <= MAX_RESOLVED_PAIR_CHARS:
             return (before, row)
-        if after is not None and ANAPHOR.match(self.data.sentences[after].text) and self._span(row, after) <= MAX_PAIR_CHARS:
+        continued = len(text) < SHORT_ANSWER_CHARS or ANAPHOR.match(self.data.sentences[after].text) if after else False
+        if after is not None and continued and self._span(row, after) <= MAX_PAIR_CHARS:
             return (row, after)
         return (row,)
 
