@@ -74,7 +74,7 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
     "file, accuracy, evidence, declined, wrongly, chars",
     [
         ("dev.jsonl", 0.90, 0.975, 1.0, 0.0, 250),
-        ("blind-a.jsonl", 0.82, 0.93, 0.93, 0.05, 250),
+        ("blind-a.jsonl", 0.84, 0.93, 0.93, 0.05, 250),
         ("blind-b.jsonl", 0.95, 1.0, 0.86, 0.0, 250),
         # Definitions run long: the sentences that say what a thing is are the long ones.
         ("definitions-a.jsonl", 1.0, 1.0, 0.6, 0.0, 275),
@@ -86,9 +86,11 @@ def test_british_spelling_gets_the_answer_american_spelling_gets(
         ("exclusion-a.jsonl", 0.95, 1.0, 1.0, 0.0, 255),
         ("facts-b.jsonl", 1.0, 1.0, 0.95, 0.0, 245),
         ("tune-a.jsonl", 0.76, 0.93, 0.7, 0.07, 275),
-        ("tune-b.jsonl", 0.9, 0.9, 0.7, 0.04, 255),
+        ("tune-b.jsonl", 0.93, 0.9, 0.7, 0.04, 260),
         ("tune-c.jsonl", 0.93, 0.96, 1.0, 0.0, 260),
         ("tune-d.jsonl", 0.93, 1.0, 1.0, 0.04, 245),
+        ("tune-e.jsonl", 0.93, 0.93, 1.0, 0.04, 245),
+        ("tune-f.jsonl", 0.96, 0.96, 1.0, 0.04, 250),
     ],
 )
 def test_answers_on_the_question_sets_stay_at_their_measured_floor(
