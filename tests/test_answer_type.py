@@ -415,16 +415,22 @@ RULES_CORPUS = (
 )
 
 
-@pytest.fixture(scope="module")
-def rules_assistant(tmp_path_factory: pytest.TempPathFactory):
+def _built_assistant(tmp_path_factory: pytest.TempPathFactory, name: str, text: str):
+    """An assistant over one file holding `text`, its index built (hash vectors: the rules under
+    test read the text, not the model)."""
     import tilqa
     from helpers import HashEncoder, write_corpus
 
-    base = tmp_path_factory.mktemp("rules")
-    corpus = write_corpus(base / "corpus", {"company.txt": RULES_CORPUS})
+    base = tmp_path_factory.mktemp(name)
+    corpus = write_corpus(base / "corpus", {f"{name}.txt": text})
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=base / "index", embedder=HashEncoder())
     assistant.build()
     return assistant
+
+
+@pytest.fixture(scope="module")
+def rules_assistant(tmp_path_factory: pytest.TempPathFactory):
+    return _built_assistant(tmp_path_factory, "company", RULES_CORPUS)
 
 
 def _top_sentence(assistant, question: str) -> str:
@@ -482,14 +488,7 @@ REPORT_CORPUS = (
 
 @pytest.fixture(scope="module")
 def report_assistant(tmp_path_factory: pytest.TempPathFactory):
-    import tilqa
-    from helpers import HashEncoder, write_corpus
-
-    base = tmp_path_factory.mktemp("report")
-    corpus = write_corpus(base / "corpus", {"report.txt": REPORT_CORPUS})
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=base / "index", embedder=HashEncoder())
-    assistant.build()
-    return assistant
+    return _built_assistant(tmp_path_factory, "report", REPORT_CORPUS)
 
 
 def test_a_dateline_answers_when_its_document_was_written_and_nothing_else(report_assistant) -> None:

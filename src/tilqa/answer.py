@@ -201,10 +201,11 @@ class AnswerExtractor:
                 if row not in rows or hit.score > rows[row].score:
                     rows[row] = hit
         # A dateline answers when the document was written, and nothing else: it is found by its
-        # heading alone ("What is Iovance?" matches the title above "20 March 2025").
+        # heading alone ("What is Iovance?" matches the title above "20 March 2025"). For a question
+        # asking that, the datelines of the hits' documents are candidates, and the only typed ones.
         datelines = self._datelines(hits) if not self.baseline and asks_document_date(question) else {}
         rows = {row: hit for row, hit in rows.items() if not is_date_line(self.data.sentences[row].text)}
-        rows.update(datelines)  # and, for a question asking that, only a dateline holds the answer
+        rows.update(datelines)
         if not rows:
             return []
         ids = np.fromiter(rows, dtype=np.int64)
@@ -340,9 +341,9 @@ class AnswerExtractor:
             return (row, after)
         if before is not None and ANAPHOR.match(text) and self._span(before, row) <= MAX_RESOLVED_PAIR_CHARS:
             return (before, row)
-        continued = len(text) < SHORT_ANSWER_CHARS or ANAPHOR.match(self.data.sentences[after].text) if after else False
-        if after is not None and continued and self._span(row, after) <= MAX_PAIR_CHARS:
-            return (row, after)
+        if after is not None and self._span(row, after) <= MAX_PAIR_CHARS:
+            if len(text) < SHORT_ANSWER_CHARS or ANAPHOR.match(self.data.sentences[after].text):
+                return (row, after)
         return (row,)
 
     def _span(self, first: int, second: int) -> int:
