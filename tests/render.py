@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Literal
 
-from tilqa.chunking import SECTION_SEPARATOR, heading_text, paragraphs
+from tilqa.chunking import SECTION_SEPARATOR, heading_text, is_date_line, paragraphs
 from tilqa.corpus import Document
 
 CHROMIUM = "/usr/bin/chromium"
@@ -78,6 +78,11 @@ def read_structure(text_path: Path) -> Structure:
     blocks: list[Block] = []
     previous_end = 0
     for start, end, section in paragraphs(doc):
+        if is_date_line(text[start:end]):  # the dateline: a paragraph of its own, under the title
+            title = title or next(filter(None, map(heading_text, text[previous_end:start].split("\n"))), None)
+            date = date or text[start:end].strip()
+            previous_end = end
+            continue
         path = section.split(SECTION_SEPARATOR) if section else []
         for line in text[previous_end:start].split("\n"):
             line = line.strip()
