@@ -139,6 +139,26 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Asked:
+    """What a question asks for, as ranking and confidence read it (answer_type.py): worked out
+    once a question, for both."""
+
+    kind: str | None  # the kind of fact (expected_type)
+    term: str | None  # the term a "what is X?" question asks to have defined
+    abbreviation: str | None  # the abbreviation whose expansion is asked for
+    aside: str | None  # what an exclusion question sets aside
+    document_date: bool  # when the document itself was written
+    why_or_how: bool
+
+    @classmethod
+    def of(cls, question: str) -> "Asked":
+        return cls(
+            expected_type(question), definition_term(question), expansion_term(question),
+            excluded(question), asks_document_date(question), is_why_or_how(question),
+        )
+
+
+@dataclass(frozen=True)
 class Extraction:
     """The chosen answer: sentence rows (one or two) inside the passage of `ranked_hits[0]`, the
     features its confidence comes from, and that confidence."""
@@ -195,6 +215,11 @@ class AnswerExtractor:
     ) -> list[Candidate]:
         """Every sentence of the hits' passages, scored, best first. Scoring by tokens needs the
         question's `tokens`."""
+        return self._candidates(question, Asked.of(question), vector, hits, tokens)
+
+    def _candidates(
+        self, question: str, asked: Asked, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None
+    ) -> list[Candidate]:
         rows: dict[int, Hit] = {}
         for hit in hits:  # a sentence in two overlapping passages counts with the better one
             for row in self.data.passages[hit.passage].sentences:
@@ -203,7 +228,7 @@ class AnswerExtractor:
         # A dateline answers when the document was written, and nothing else: it is found by its
         # heading alone ("What is Iovance?" matches the title above "20 March 2025"). For a question
         # asking that, the datelines of the hits' documents are candidates, and the only typed ones.
-        datelines = self._datelines(hits) if not self.baseline and asks_document_date(question) else {}
+        datelines = self._datelines(hits) if not self.baseline and asked.document_date else {}
         rows = {row: hit for row, hit in rows.items() if not is_date_line(self.data.sentences[row].text)}
         rows.update(datelines)
         if not rows:
@@ -218,14 +243,14 @@ class AnswerExtractor:
             raise ValueError("scoring by tokens needs the question's tokens")
         else:
             matched, own = self.token_scorer.scores(tokens, ids.tolist())
-        w = self.why_how_weights if is_why_or_how(question) else self.weights
-        kind = None if self.baseline else expected_type(question)
-        term = None if self.baseline else definition_term(question)
-        abbreviation = None if self.baseline else expansion_term(question)
+        w = self.why_how_weights if asked.why_or_how else self.weights
+        # The baseline ranks by similarity alone.
+        kind, term, abbreviation, aside = (None,) * 4 if self.baseline else (
+            asked.kind, asked.term, asked.abbreviation, asked.aside
+        )
         untyped_penalty = UNTYPED_RANK_PENALTY if term is None else UNDEFINED_RANK_PENALTY
         if abbreviation:
             untyped_penalty = UNEXPANDED_RANK_PENALTY
-        aside = None if self.baseline else excluded(question)
         aside_terms = set(terms([aside])[0]) if aside else set()  # sentences lacking them need no closer look
         out = []
         for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
@@ -247,30 +272,29 @@ class AnswerExtractor:
     def extract(
         self, question: str, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None = None
     ) -> Extraction | None:
-        ranked = self.candidates(question, vector, hits, tokens)
+        asked = Asked.of(question)
+        ranked = self._candidates(question, asked, vector, hits, tokens)
         if not ranked:
             return None
         top = ranked[0]
         rows = (top.sentence,) if self.baseline else self.complete(top.sentence, top.hit)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
-        aside = excluded(question)
-        abbreviation = expansion_term(question)
         # Coverage counts the words that say what is asked about, not those asking for a kind of
         # answer: an expansion covers "what does the abbreviation TIL stand for?" when it spells
         # out "TIL", and a dateline answering when its document was written covers the words
         # saying which document when its title (the dateline's heading) holds them.
         described = question
-        if abbreviation and expands(answer_text, abbreviation):
-            described = abbreviation
-        elif is_date_line(self.data.sentences[top.sentence].text) and asks_document_date(question):
+        if asked.abbreviation and expands(answer_text, asked.abbreviation):
+            described = asked.abbreviation
+        elif asked.document_date and is_date_line(self.data.sentences[top.sentence].text):
             described = document_described(question)
         coverage = self.lexical.coverage(terms([described])[0], self._terms(top.sentence))
         # By tokens, the sentences' own: matching headings too separates unanswerable questions less well.
         similarity = max(c.own_tokens if self.token_scorer else c.dense for c in ranked)
         typed = (
-            has_type(answer_text, expected_type(question), question)
-            and (abbreviation is None or expands(answer_text, abbreviation))
-            and (aside is None or not sets_aside(answer_text, aside))
+            has_type(answer_text, asked.kind, question)
+            and (asked.abbreviation is None or expands(answer_text, asked.abbreviation))
+            and (asked.aside is None or not sets_aside(answer_text, asked.aside))
             and self._names_one_of(self._distinctive_names(question), rows)
             and not self._compares_with_the_unknown(question)
         )
@@ -283,13 +307,18 @@ class AnswerExtractor:
         """The datelines of the hits' documents (the passages of a single date line that open a
         document, before its prose), each with a hit on its own passage."""
         table = self.data.passages
+        source = table.rows["source"]
         out: dict[int, Hit] = {}
-        for source in dict.fromkeys(int(table.rows[h.passage]["source"]) for h in hits):
-            first = next(h.passage for h in hits if int(table.rows[h.passage]["source"]) == source)
-            while first > 0 and int(table.rows[first - 1]["source"]) == source:
-                first -= 1
-            p = first
-            while p < len(table) and int(table.rows[p]["source"]) == source:
+        seen: set[int] = set()
+        for hit in hits:
+            document = int(source[hit.passage])
+            if document in seen:
+                continue
+            seen.add(document)
+            p = hit.passage  # a document's passages are consecutive rows: back to its first
+            while p > 0 and source[p - 1] == document:
+                p -= 1
+            while p < len(table) and source[p] == document:
                 sentences = table[p].sentences
                 if len(sentences) != 1 or not is_date_line(self.data.sentences[sentences[0]].text):
                     break
