@@ -26,8 +26,7 @@ from common import REPO, code_state
 
 READ_SETS = (
     "dev", "blind-a", "blind-b", "definitions-a", "howwhy-a", "yesno-a", "facts-a", "exclusion-a",
-    "facts-b", "tune-a", "tune-b", "tune-c", "tune-d",
-    "tune-e", "tune-f",
+    "facts-b", "tune-a", "tune-b", "tune-c", "tune-d", "tune-e", "tune-f",
 )
 
 
