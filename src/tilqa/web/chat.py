@@ -25,12 +25,12 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .assistant import Assistant
-from .errors import SettingsError, TilqaError, UploadError
-from .formats import SUFFIXES
-from .index import BuildReport
-from .results import Answer, Citation
-from .uploads import MEGABYTE, add_file, size_text, uploads_allowed
+from ..assistant import Assistant
+from ..errors import SettingsError, TilqaError, UploadError
+from ..formats import SUFFIXES
+from ..index import BuildReport
+from ..results import Answer, Citation
+from ..uploads import MEGABYTE, add_file, size_text, uploads_allowed
 
 log = logging.getLogger(__name__)
 
@@ -665,7 +665,7 @@ def launch(
     assistant.build()
     assistant.ask("warm-up")
     if watch:
-        from .watch import watch_corpus
+        from ..watch import watch_corpus
 
         watch_corpus(assistant)
     demo = build_app(assistant, uploads=uploads)
