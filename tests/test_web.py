@@ -61,10 +61,9 @@ def test_oversized_request_is_refused_before_its_body_is_read(server_url: str) -
 
 def test_example_questions_are_answered_but_the_last_which_shows_abstention(assistant) -> None:
     """The page says the last example is one the corpus does not answer; the rest must answer."""
-    from tilqa.web import EXAMPLES
-
-    answers = [assistant.ask(q) for q in EXAMPLES]
-    assert [a.found for a in answers] == [True] * (len(EXAMPLES) - 1) + [False]
+    examples = assistant.settings.chat_examples
+    answers = [assistant.ask(q) for q in examples]
+    assert [a.found for a in answers] == [True] * (len(examples) - 1) + [False]
 
 
 def test_rendered_reply_escapes_corpus_and_highlights_the_answer() -> None:
