@@ -6,7 +6,6 @@ Gradio is imported inside the tests: importing it takes seconds, which collectin
 
 from __future__ import annotations
 
-import http.client
 from typing import TYPE_CHECKING
 
 import pytest
@@ -46,17 +45,6 @@ def test_bad_question_gets_a_message_and_the_server_keeps_serving(client: Client
 def test_html_in_the_question_comes_back_as_plain_text(client: Client) -> None:
     result = client.predict("<script>alert(1)</script>", 3, api_name="/ask")
     assert result["question"] == "<script>alert(1)</script>"
-
-
-def test_oversized_request_is_refused_before_its_body_is_read(server_url: str) -> None:
-    host, port = server_url.split("//")[1].strip("/").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    connection.putrequest("POST", "/gradio_api/call/ask")
-    connection.putheader("Content-Type", "application/json")
-    connection.putheader("Content-Length", str(5_000_000))
-    connection.endheaders()
-    assert connection.getresponse().status == 413
-    connection.close()
 
 
 def test_example_questions_are_answered_but_the_last_which_shows_abstention(assistant) -> None:
