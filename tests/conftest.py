@@ -14,10 +14,11 @@ import pytest
 import tilqa
 import tilqa.embedding
 
-from helpers import HashEncoder, free_port
+from helpers import HashEncoder, free_port, write_brief
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+CHROMIUM = Path("/usr/bin/chromium")
 
 # Fixtures that load the real model: a test using one must be marked `model`.
 MODEL_FIXTURES = {"assistant", "server_url"}
@@ -86,3 +87,26 @@ def server_url(assistant: tilqa.Assistant):
         yield f"http://127.0.0.1:{port}/"
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Real files made by Chromium and python-docx (tests/render.py), and bad PDFs made from them."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: real PDFs cannot be made")
+    from render import (
+        Printer, render_corrupt_pdf, render_docx, render_encrypted_pdf, render_pdf, render_scanned_pdf,
+    )
+
+    out = tmp_path_factory.mktemp("rendered")
+    text = write_brief(out / "text")
+    with Printer() as printer:
+        pdf = render_pdf(text, out / "zephyr-brief.pdf", printer=printer)
+        scanned = render_scanned_pdf(out / "scanned.pdf", printer=printer)
+    return {
+        "pdf": pdf,
+        "docx": render_docx(text, out / "zephyr-brief.docx"),
+        "encrypted": render_encrypted_pdf(pdf, out / "encrypted.pdf"),
+        "corrupt": render_corrupt_pdf(pdf, out / "corrupt.pdf"),
+        "scanned": scanned,
+    }

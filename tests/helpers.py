@@ -1,13 +1,17 @@
-"""What tests share besides fixtures: writing a small corpus, a free port, a document's text, and
-a small deterministic embedding model for plumbing tests (`from helpers import ...`)."""
+"""What tests share besides fixtures: writing a small corpus, a free port, a document's text, a
+small deterministic embedding model for plumbing tests, and what the web chat's and uploads' tests
+share (a served chat, a brief to upload, what a source page shows) (`from helpers import ...`)."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
+import shutil
 import socket
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -120,3 +124,91 @@ class HashEncoder:
 
     def token_strings(self, ids: Sequence[int]) -> list[str]:
         return [self._words[int(i)] for i in ids]
+
+
+# -- the web chat and uploads -----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "corpus" / "iovance-rd-focus.txt"
+
+# A brief about facts the shipped corpus does not hold, long enough that the fact asked about
+# lies on a later page of its PDF.
+QUESTION = "Which company supplies the Velmora bioreactor?"
+FACT = "The Velmora bioreactor is supplied by Castellan Instruments."
+
+
+def brief_text() -> str:
+    rooms = [
+        f"Reading room {k} opens at {7 + k % 3} o'clock and closes at {16 + k % 5} o'clock on weekdays. "
+        f"Its shelves hold {120 + 17 * k} volumes on {topic}, catalogued by the archive staff in {1990 + k}. "
+        f"Visitors sign the ledger at desk {k} and may borrow up to {2 + k % 4} volumes for a fortnight."
+        for k, topic in enumerate(
+            ["maritime history", "alpine botany", "medieval music", "railway timetables", "glass making",
+             "river surveys", "textile dyes", "lighthouse keeping", "clock repair", "folk dances",
+             "cartography", "bee keeping", "bridge building", "weaving looms", "salt mining",
+             "paper making", "stone masonry", "kite flying"],
+            start=1,
+        )
+    ]
+    equipment = (
+        f"{FACT} It runs continuous perfusion cultures of up to forty litres and is serviced every "
+        "quarter by the supplier's own engineers."
+    )
+    return (
+        "Zephyr Labs facilities brief\n\n2 June 2025\nReading Rooms\n"
+        + "\n\n".join(rooms)
+        + "\n\nLaboratory Equipment\n" + equipment + "\n"
+    )
+
+
+def write_brief(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "zephyr-brief.txt"
+    path.write_text(brief_text(), encoding="utf-8")
+    return path
+
+
+def pdf_page_of(pdf: Path, phrase: str) -> tuple[int, int]:
+    """(1-based page holding `phrase`, page count), read with pypdf: not with tilqa's reader."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(pdf).pages
+    found = [n for n, page in enumerate(pages, 1) if phrase in " ".join(page.extract_text().split())]
+    assert len(found) == 1, f"{phrase!r} found on pages {found}"
+    return found[0], len(pages)
+
+
+@contextmanager
+def serve(assistant: tilqa.Assistant, **options: object) -> Iterator[str]:
+    """The web chat on a free loopback port (`tilqa.web.launch` options), stopped afterwards."""
+    from tilqa.web import launch
+
+    port = free_port()
+    demo = launch(assistant, host="127.0.0.1", port=port, block=False, **options)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def real_assistant_on(folder: Path, assistant: tilqa.Assistant) -> tilqa.Assistant:
+    """An assistant with the real model on a copy of the shipped corpus and of `assistant`'s index
+    (the session's, already built), so only what a test adds is embedded."""
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True)
+    shutil.copy(SHIPPED, corpus)
+    shutil.copytree(assistant.settings.index_dir, folder / "index", ignore=shutil.ignore_patterns(".build.lock"))
+    return tilqa.Assistant(corpus_dir=corpus, index_dir=folder / "index", embedder=assistant.embedder)
+
+
+def shown_text(page: str) -> str:
+    """The document text a source page shows, as the reader sees it (tags removed, unescaped)."""
+    body = re.search(r"<div class='text'>(.*)</div>", page, re.S)
+    assert body, page[:500]
+    return html.unescape(re.sub(r"</?mark[^>]*>", "", body.group(1)))
+
+
+def marked(page: str) -> str:
+    found = re.findall(r"<mark id='cited'>(.*?)</mark>", page, re.S)
+    assert len(found) == 1, found
+    return html.unescape(found[0])

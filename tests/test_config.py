@@ -33,6 +33,11 @@ ENVIRONMENT = {
     "auth": ("ann:s3cret", "ann:s3cret"),
     "max_upload_mb": ("2.5", 2.5),
     "uploads": ("off", "off"),
+    "chat_title": ("Trial desk", "Trial desk"),
+    "chat_description": ("Questions about *our* trials.", "Questions about *our* trials."),
+    "chat_placeholder": ("Ask about the trials…", "Ask about the trials…"),
+    "chat_examples": (" Who runs trial A? | |What is B?", ("Who runs trial A?", "What is B?")),
+    "chat_examples_note": ("all answered", "all answered"),
 }
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -15,81 +14,9 @@ import tilqa
 from tilqa import UploadError
 from tilqa.uploads import add_file, is_loopback, safe_name, uploads_allowed
 
-from helpers import HashEncoder, free_port
+from helpers import FACT, QUESTION, SHIPPED, HashEncoder, pdf_page_of, real_assistant_on, serve
 
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "corpus" / "iovance-rd-focus.txt"
-CHROMIUM = Path("/usr/bin/chromium")
 MB = 1_000_000
-
-# A brief about facts the shipped corpus does not hold, long enough that the fact asked about
-# lies on a later page of its PDF.
-QUESTION = "Which company supplies the Velmora bioreactor?"
-FACT = "The Velmora bioreactor is supplied by Castellan Instruments."
-
-
-def brief_text() -> str:
-    rooms = [
-        f"Reading room {k} opens at {7 + k % 3} o'clock and closes at {16 + k % 5} o'clock on weekdays. "
-        f"Its shelves hold {120 + 17 * k} volumes on {topic}, catalogued by the archive staff in {1990 + k}. "
-        f"Visitors sign the ledger at desk {k} and may borrow up to {2 + k % 4} volumes for a fortnight."
-        for k, topic in enumerate(
-            ["maritime history", "alpine botany", "medieval music", "railway timetables", "glass making",
-             "river surveys", "textile dyes", "lighthouse keeping", "clock repair", "folk dances",
-             "cartography", "bee keeping", "bridge building", "weaving looms", "salt mining",
-             "paper making", "stone masonry", "kite flying"],
-            start=1,
-        )
-    ]
-    equipment = (
-        f"{FACT} It runs continuous perfusion cultures of up to forty litres and is serviced every "
-        "quarter by the supplier's own engineers."
-    )
-    return (
-        "Zephyr Labs facilities brief\n\n2 June 2025\nReading Rooms\n"
-        + "\n\n".join(rooms)
-        + "\n\nLaboratory Equipment\n" + equipment + "\n"
-    )
-
-
-def write_brief(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "zephyr-brief.txt"
-    path.write_text(brief_text(), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Real files made by Chromium and python-docx (tests/render.py), and bad PDFs made from them."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: real PDFs cannot be made")
-    from render import (
-        Printer, render_corrupt_pdf, render_docx, render_encrypted_pdf, render_pdf, render_scanned_pdf,
-    )
-
-    out = tmp_path_factory.mktemp("rendered")
-    text = write_brief(out / "text")
-    with Printer() as printer:
-        pdf = render_pdf(text, out / "zephyr-brief.pdf", printer=printer)
-        scanned = render_scanned_pdf(out / "scanned.pdf", printer=printer)
-    return {
-        "pdf": pdf,
-        "docx": render_docx(text, out / "zephyr-brief.docx"),
-        "encrypted": render_encrypted_pdf(pdf, out / "encrypted.pdf"),
-        "corrupt": render_corrupt_pdf(pdf, out / "corrupt.pdf"),
-        "scanned": scanned,
-    }
-
-
-def pdf_page_of(pdf: Path, phrase: str) -> tuple[int, int]:
-    """(1-based page holding `phrase`, page count), read with pypdf: not with tilqa's reader."""
-    from pypdf import PdfReader
-
-    pages = PdfReader(pdf).pages
-    found = [n for n, page in enumerate(pages, 1) if phrase in " ".join(page.extract_text().split())]
-    assert len(found) == 1, f"{phrase!r} found on pages {found}"
-    return found[0], len(pages)
 
 
 def listing(folder: Path) -> dict[str, bytes]:
@@ -228,19 +155,6 @@ def test_uploads_are_on_for_loopback_hosts_and_need_a_login_elsewhere() -> None:
 # -- through the server ------------------------------------------------------------------------
 
 
-@contextmanager
-def serve(assistant: tilqa.Assistant, **options: object) -> Iterator[str]:
-    """The web chat on a free loopback port (`tilqa.web.launch` options), stopped afterwards."""
-    from tilqa.web import launch
-
-    port = free_port()
-    demo = launch(assistant, host="127.0.0.1", port=port, block=False, **options)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
 def hash_assistant_on(folder: Path, **settings: object) -> tilqa.Assistant:
     """An assistant on a copy of the shipped corpus in `folder`, embedding with HashEncoder."""
     corpus = folder / "corpus"
@@ -310,16 +224,6 @@ def test_uploads_off_means_no_upload_control_and_no_add_endpoint(tmp_path: Path)
         assert "/add" not in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
         with pytest.raises(Exception):
             client.predict([], api_name="/add")
-
-
-def real_assistant_on(folder: Path, assistant: tilqa.Assistant) -> tilqa.Assistant:
-    """An assistant with the real model on a copy of the shipped corpus and of `assistant`'s index
-    (the session's, already built), so only what a test adds is embedded."""
-    corpus = folder / "corpus"
-    corpus.mkdir(parents=True)
-    shutil.copy(SHIPPED, corpus)
-    shutil.copytree(assistant.settings.index_dir, folder / "index", ignore=shutil.ignore_patterns(".build.lock"))
-    return tilqa.Assistant(corpus_dir=corpus, index_dir=folder / "index", embedder=assistant.embedder)
 
 
 @pytest.mark.model
@@ -395,19 +299,3 @@ def test_upload_messages_give_pages_for_pdfs_only_and_say_when_a_file_was_rename
     assert Indexed("a.pdf", "a.pdf", problem="no text found").message == (
         "a.pdf was saved but is not searchable: no text found"
     )
-
-
-def test_a_pages_notices_are_kept_until_its_chat_shows_them() -> None:
-    from tilqa.web import _Notices
-
-    notices = _Notices()
-    notices.post("page-1", "not added: x.xyz", "not added: x.xyz")
-    notices.post("page-2", "added <b>.md")
-    first, second = notices.pending("page-1")
-    assert first != second and "x.xyz" in first  # a repeat is still its own message
-    assert notices.pending("page-2") == ['<p data-notice="3"><em>added &lt;b&gt;.md</em></p>']
-    shown = [{"role": "assistant", "content": [{"type": "text", "text": first}]}]
-    assert notices.pending("page-1", shown) == [second]
-    assert notices.pending("page-1", []) == [second]  # the shown one is done with, even if cleared
-    notices.forget("page-1")
-    assert notices.pending("page-1") == []

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from ._version import __version__
-from .assistant import Assistant, Explanation
+from .assistant import Assistant, DocumentSummary, Explanation
 from .config import DEFAULT_MODEL, Settings
 from .embedding import Encoder
 from .errors import (
@@ -40,6 +40,7 @@ __all__ = [
     "ClusterError",
     "CorpusError",
     "DEFAULT_MODEL",
+    "DocumentSummary",
     "Encoder",
     "EvalFileError",
     "Explanation",

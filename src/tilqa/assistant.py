@@ -56,6 +56,18 @@ class _Loaded:
     extractor: AnswerExtractor
 
 
+@dataclass(frozen=True)
+class DocumentSummary:
+    """One corpus file as the index holds it (`Assistant.document_summary`): its `format`
+    ("pdf", "docx", …), its page count (`pages`, PDFs only, else None) and how many passages it
+    was cut into."""
+
+    source: str
+    format: str
+    pages: int | None
+    passages: int
+
+
 class Assistant:
     """Answers questions from one corpus and index; safe to share between threads.
 
@@ -173,6 +185,20 @@ class Assistant:
         if source not in documents:
             raise KeyError(f"no document {source!r} in the index")
         return documents[source].text
+
+    def document_summary(self, source: str) -> DocumentSummary:
+        """What the index holds of the corpus file `source` (its format, pages and passage
+        count), e.g. for telling a user what an upload added, without reading the index's tables.
+
+        :raises KeyError: when the index holds no document `source` (never indexed, or removed).
+        """
+        data = self._ensure_loaded().data
+        document = data.documents.get(source)
+        if document is None:
+            raise KeyError(f"no document {source!r} in the index")
+        passages = int((data.passages.rows["source"] == data.documents.number(source)).sum())
+        pages = len(document.pages) if document.format == "pdf" else None
+        return DocumentSummary(source=source, format=document.format, pages=pages, passages=passages)
 
     @property
     def index(self) -> IndexData:

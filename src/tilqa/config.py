@@ -91,11 +91,34 @@ class Settings:
     # ("auto": on when serving on loopback or with a login, off otherwise; "off": never).
     max_upload_mb: float = 50.0
     uploads: Uploads = "auto"
+    # Web chat texts, describing the shipped corpus: change them with the corpus. The page shows
+    # the title, the description (Markdown) under it, the question box's placeholder, and a button
+    # for each example question under the heading "Examples (chat_examples_note)". The last
+    # example is one the shipped corpus does not answer (it gives no duration): it shows how tilqa
+    # says so. From the environment, examples are separated by "|".
+    chat_title: str = "tilqa — Iovance R&D assistant"
+    chat_description: str = (
+        "Questions about Iovance Biotherapeutics' research and development of tumor-infiltrating "
+        "lymphocyte (TIL) cell therapy. Every answer is a sentence copied verbatim from the "
+        "corpus, with its sources; when the corpus does not answer, tilqa says so."
+    )
+    chat_placeholder: str = "Ask about Iovance's R&D…"
+    chat_examples: tuple[str, ...] = (
+        "Which IL-2 product did Iovance acquire?",
+        "What is lifileucel designed for?",
+        "Which regulatory agencies have to evaluate TIL therapies?",
+        "Who licensed the TALEN gene-editing technology to Iovance?",
+        "How long does TIL manufacturing take?",
+    )
+    chat_examples_note: str = "the last is one the corpus does not answer"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))
         object.__setattr__(self, "onnx_cache_dir", Path(self.onnx_cache_dir))
+        if isinstance(self.chat_examples, str) or not all(isinstance(q, str) for q in self.chat_examples):
+            raise SettingsError("chat_examples must be a sequence of questions (texts)")
+        object.__setattr__(self, "chat_examples", tuple(self.chat_examples))
         if self.backend not in BACKENDS:
             raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         if self.device not in DEVICES:
@@ -159,6 +182,11 @@ def _path(raw: str) -> Path:
     return Path(raw).expanduser()
 
 
+def _questions(raw: str) -> tuple[str, ...]:
+    """Questions separated by "|", each stripped; empty ones dropped."""
+    return tuple(q.strip() for q in raw.split("|") if q.strip())
+
+
 # How each setting is read from its environment variable: the parser names the type it expects.
 # Closed choices (retrieval, fusion, sentence_scoring) are read as text and checked in
 # `Settings.__post_init__`, which names the allowed values.
@@ -187,6 +215,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "auth": str,
     "max_upload_mb": float,
     "uploads": str,
+    "chat_title": str,
+    "chat_description": str,
+    "chat_placeholder": str,
+    "chat_examples": _questions,
+    "chat_examples_note": str,
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from .assistant import Assistant
 from .corpus import corpus_files
 from .errors import TilqaError
+from .rebuild import RebuildWorker
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,12 @@ def watch_corpus(
 ) -> threading.Thread:
     """Start a daemon thread that rebuilds the index when the corpus has changed and then stayed
     unchanged for one `interval` (debounce), so a copy in progress is not indexed half-written.
-    Questions keep being answered from the old index until the new one is live."""
+    Questions keep being answered from the old index until the new one is live; a change made
+    during a build is built after it (`RebuildWorker`)."""
     stop = stop or threading.Event()
     corpus_dir = assistant.settings.corpus_dir
     initial = snapshot(corpus_dir)  # taken before returning, so no change after this call is missed
+    worker = RebuildWorker(assistant, after="a corpus change", name="tilqa-corpus-rebuild")
 
     def loop() -> None:
         seen = initial
@@ -51,13 +54,7 @@ def watch_corpus(
                 pending = now
                 continue
             log.info("corpus changed; rebuilding the index")
-            try:
-                report = assistant.build()
-                log.info("%s", report.summary())
-            except TilqaError as exc:
-                log.error("rebuild after a corpus change failed: %s", exc)
-            except Exception:  # the watcher must outlive any one failed rebuild
-                log.exception("rebuild after a corpus change failed")
+            worker.request()
             seen, pending = now, None
 
     thread = threading.Thread(target=loop, name="tilqa-corpus-watch", daemon=True)

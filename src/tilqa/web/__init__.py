@@ -1,0 +1,40 @@
+"""The web chat (Gradio): `launch(assistant)` serves it. Importing this package imports Gradio,
+so the command line imports it only to serve.
+
+One module a job:
+
+- `server`: `launch` and `parse_auth`: serving the chat, its guards and source view.
+- `chat`: `build_app`: the page, the `/ask` API and, with uploads, the `/add` API.
+- `replies`: `render_answer`: a reply as HTML, every text escaped.
+- `source`: `source_view`, `source_url`: the `GET /source` page of a citation.
+- `upload_jobs`: `UploadJobs`: files saved into the corpus, then indexed in the background.
+- `notices`: `Notices`: what a page's uploads have to tell its chat.
+- `guards`: `BodyLimit`, `logged_in`: request size limit and login check.
+"""
+
+from .chat import build_app
+from .guards import BodyLimit, logged_in
+from .notices import MERGE_NOTICES, Notices
+from .replies import as_text, render_answer
+from .server import launch, parse_auth
+from .source import source_url, source_view
+from .upload_jobs import Indexed, Indexer, Saved, UploadJobs, upload_limit_bytes
+
+__all__ = [
+    "BodyLimit",
+    "Indexed",
+    "Indexer",
+    "MERGE_NOTICES",
+    "Notices",
+    "Saved",
+    "UploadJobs",
+    "as_text",
+    "build_app",
+    "launch",
+    "logged_in",
+    "parse_auth",
+    "render_answer",
+    "source_url",
+    "source_view",
+    "upload_limit_bytes",
+]

@@ -1,0 +1,133 @@
+"""The chat page (Gradio): questions answered through `Assistant.ask`, an `/ask` API for programs,
+and, when uploads are on, an upload button and an `/add` API that add files to the corpus."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import gradio as gr
+
+from ..assistant import Assistant
+from ..errors import TilqaError
+from ..formats import SUFFIXES
+from ..uploads import size_text
+from .notices import MERGE_NOTICES, NOTICE_SECONDS
+from .replies import as_text, render_answer
+from .upload_jobs import UploadJobs
+
+log = logging.getLogger(__name__)
+
+
+def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
+    """The chat page and the `/ask` API endpoint, both answering through `assistant`; with
+    `uploads`, an upload button on the page and an `/add` API endpoint that add files to the corpus."""
+    added = UploadJobs(assistant) if uploads else None
+    settings = assistant.settings
+
+    def reply(question: str) -> str:
+        try:
+            return render_answer(assistant.ask(question))
+        except TilqaError as exc:
+            return f"<p>{as_text(str(exc))}</p>"
+        except Exception:  # the page must never show a traceback; the log keeps it
+            log.exception("answering %r failed", question[:200])
+            return "<p>Something went wrong while answering; the server keeps running. Please try again.</p>"
+
+    def respond(
+        question: str, history: list[dict[str, Any]] | None, request: gr.Request | None = None
+    ) -> tuple[list[dict[str, Any]], str]:
+        history = list(history or [])
+        if added is not None and request is not None:
+            session = request.session_hash or ""
+            history += [{"role": "assistant", "content": n} for n in added.notices.pending(session, history)]
+        shown = question if question.strip() else "(empty question)"
+        history.append({"role": "user", "content": f"<p>{as_text(shown[:2000])}</p>"})
+        history.append({"role": "assistant", "content": reply(question)})
+        return history, ""
+
+    def example(question: str) -> Callable[..., tuple[list[dict[str, Any]], str]]:
+        def ask_example(history: list[dict[str, Any]] | None, request: gr.Request) -> tuple[list[dict[str, Any]], str]:
+            return respond(question, history, request)
+
+        return ask_example
+
+    def ask(question: str, top_k: int = 3) -> dict:
+        """Answer a question: Answer.to_dict(), or {"error": message} for a question that cannot be asked."""
+        try:
+            return assistant.ask(question, int(top_k)).to_dict()
+        except TilqaError as exc:
+            return {"error": str(exc)}
+        except (TypeError, ValueError) as exc:
+            return {"error": f"bad request: {exc}"}
+
+    with gr.Blocks(title=settings.chat_title, delete_cache=(3600, 3600) if uploads else None) as demo:
+        gr.Markdown(f"# {settings.chat_title}\n{settings.chat_description}")
+        # Tall enough for a whole question and reply (answer, confidence, three citations): the chat
+        # scrolls to its end on each reply, and at 520 px that scrolled the question out of view and
+        # the answer's first line under the chat's label.
+        chat = gr.Chatbot(
+            label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat"
+        )
+        with gr.Row():
+            box = gr.Textbox(placeholder=settings.chat_placeholder, show_label=False, scale=8, elem_id="question")
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            if added is not None:
+                upload = gr.UploadButton(
+                    "Add documents", file_count="multiple", file_types=sorted(SUFFIXES), scale=1,
+                    min_width=170, elem_id="upload",
+                )
+        if added is not None:
+            gr.Markdown(
+                f"<small>Add documents: {', '.join(sorted(SUFFIXES))}, up to "
+                f"{size_text(added.max_bytes)} each. They are checked, saved into the corpus and "
+                "indexed; the chat says when you can ask about them.</small>"
+            )
+        note = f" ({settings.chat_examples_note})" if settings.chat_examples_note else ""
+        gr.Markdown(f"**Examples**{note}")
+        with gr.Row():
+            buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in settings.chat_examples]
+        box.submit(respond, [box, chat], [chat, box], api_visibility="private")
+        send.click(respond, [box, chat], [chat, box], api_visibility="private")
+        for button, question in zip(buttons, settings.chat_examples):
+            button.click(example(question), [chat], [chat, box], api_visibility="private")
+        gr.api(ask, api_name="ask")
+        if added is not None:
+            _upload_events(demo, added, upload, chat)
+    return demo
+
+
+def _upload_events(demo: gr.Blocks, added: UploadJobs, upload: gr.UploadButton, chat: gr.Chatbot) -> None:
+    """The page's upload (saved at once, indexed in the background, the chat told through
+    notices a timer fetches) and the `/add` API (which waits until the files are searchable)."""
+    notices = gr.JSON(visible="hidden", elem_id="upload-notices")
+    timer = gr.Timer(NOTICE_SECONDS, active=False)
+
+    def on_upload(paths: list[str] | None, request: gr.Request) -> tuple[list[str], gr.Timer]:
+        session = request.session_hash or ""
+        added.from_page(paths, session)
+        return added.notices.pending(session), gr.Timer(active=True)
+
+    def on_tick(history: list[dict[str, Any]] | None, request: gr.Request) -> tuple[Any, gr.Timer]:
+        session = request.session_hash or ""
+        pending = added.notices.pending(session, history)
+        # Nothing new: leave the notices (and so the chat) alone, not even re-rendered.
+        return pending or gr.skip(), gr.Timer(active=bool(pending) or added.notices.busy(session))
+
+    def forget(request: gr.Request) -> None:
+        added.notices.forget(request.session_hash or "")
+
+    upload.upload(on_upload, [upload], [notices, timer], api_visibility="private")
+    timer.tick(on_tick, [chat], [notices, timer], api_visibility="private", show_progress="hidden")
+    notices.change(None, [chat, notices], [chat], js=MERGE_NOTICES, api_visibility="private", show_progress="hidden")
+    demo.unload(forget)
+    # No file_types: Gradio would refuse the whole call for one bad file; add_file names each one.
+    files = gr.File(file_count="multiple", label="files", visible=False)
+    result = gr.JSON(label="result", visible=False)
+
+    def add(paths: list[str] | None) -> dict[str, Any]:
+        """Add files to the corpus and wait until they can be asked about: {"added": [{name, source,
+        pages, passages, problem}], "refused": [{name, reason}]}."""
+        return added.from_api(paths)
+
+    files.change(add, [files], [result], api_name="add", concurrency_limit=2)
