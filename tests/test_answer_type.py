@@ -1,6 +1,6 @@
 import pytest
 
-from tilqa.answer_type import (
+from tilqa.answering.asked import (
     asks_document_date,
     compared,
     definition_term,
@@ -439,7 +439,7 @@ def _top_sentence(assistant, question: str) -> str:
 
 
 def test_an_exclusion_question_is_not_answered_with_what_it_sets_aside(rules_assistant, monkeypatch) -> None:
-    from tilqa import answer
+    from tilqa.answering import extractor as answer
 
     question = "Other than Proleukin, what did the company buy from Clinigen?"
     monkeypatch.setattr(answer, "EXCLUDED_RANK_PENALTY", 0.0)

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import AnswerExtractor, Candidate, Extraction
-from .citations import answer_text, cite
+from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
 from .config import Settings
 from .corpus import corpus_fingerprint
 from .embedding import Encoder, make_encoder

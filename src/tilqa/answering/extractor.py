@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_type import (
+from ..chunking import is_date_line
+from ..index import IndexData
+from ..lexical import terms
+from ..sentence_features import ANAPHOR
+from ..retrieval import Hit
+from ..token_scoring import QuestionTokens, TokenScorer
+from .asked import (
     asks_document_date,
     compared,
     definition_term,
@@ -26,12 +32,6 @@ from .answer_type import (
     names,
     sets_aside,
 )
-from .chunking import is_date_line
-from .index import IndexData
-from .lexical import terms
-from .sentence_features import ANAPHOR
-from .retrieval import Hit
-from .token_scoring import QuestionTokens, TokenScorer
 
 # Sentence score = weighted sum of the sentence's own dense similarity to the question, its BM25
 # score (sentence with its heading path, max-normalised over the candidates), its passage's fused

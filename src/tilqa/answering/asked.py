@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .lexical import TOKEN_PATTERN, fold, terms
+from ..lexical import TOKEN_PATTERN, fold, terms
 
 # "what is", "what was", … and the contracted "what's", typed "whats" as often as not.
 _WHAT_IS = r"what(\s+(is|was|are|were)|['’]?s)"

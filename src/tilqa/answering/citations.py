@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .answer import Extraction
-from .index import IndexData
-from .results import Citation
-from .retrieval import Hit
+from ..index import IndexData
+from ..results import Citation
+from ..retrieval import Hit
+from .extractor import Extraction
 
 
 def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, found: bool) -> list[Citation]:
