@@ -4,17 +4,14 @@ from tilqa.answering.asked import (
     asks_document_date,
     compared,
     definition_term,
-    defines,
     excluded,
-    expands,
     expansion_term,
     expected_type,
-    has_type,
     is_why_or_how,
     is_yes_no,
     names,
-    sets_aside,
 )
+from tilqa.answering.holds import defines, expands, has_type, sets_aside
 
 
 @pytest.mark.parametrize(

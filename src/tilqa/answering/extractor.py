@@ -16,22 +16,8 @@ from ..lexical import terms
 from ..sentence_features import ANAPHOR
 from ..retrieval import Hit
 from ..token_scoring import QuestionTokens, TokenScorer
-from .asked import (
-    asks_document_date,
-    compared,
-    definition_term,
-    defines,
-    document_described,
-    excluded,
-    expands,
-    expansion_term,
-    expected_type,
-    has_type,
-    is_why_or_how,
-    is_yes_no,
-    names,
-    sets_aside,
-)
+from .asked import Asked, compared, document_described, is_yes_no, names
+from .holds import defines, expands, has_type, sets_aside
 
 # Sentence score = weighted sum of the sentence's own dense similarity to the question, its BM25
 # score (sentence with its heading path, max-normalised over the candidates), its passage's fused
@@ -66,7 +52,7 @@ CONFIDENCE_WEIGHTS = {
     "tokens": {"bias": -2.63, "similarity": 3.89, "coverage": 1.60},
     "hybrid": {"bias": -3.21, "similarity": 4.28, "coverage": 2.86},
 }
-# A best sentence that lacks the kind of fact the question asks for (answer_type.py).
+# A best sentence that lacks the kind of fact the question asks for (asked.py, holds.py).
 MISSING_TYPE_PENALTY = 0.25
 # Subtracted from the score of a candidate sentence that lacks that kind of fact, so that one
 # holding it is preferred when the two score alike.
@@ -76,7 +62,7 @@ UNTYPED_RANK_PENALTY = 0.25
 # most often or most typically wins (see docs/method.md, item 3).
 UNDEFINED_RANK_PENALTY = 0.5
 # An exclusion question ("other than X, which …?") asks about the others: a sentence naming X and
-# nowhere as one of several (answer_type.sets_aside) answers about X, so it takes this penalty, and
+# nowhere as one of several (holds.sets_aside) answers about X, so it takes this penalty, and
 # an answer that does so counts as lacking the kind of fact asked for (its confidence is cut).
 # The definitions' 0.5: on eval/exclusion-a.jsonl (read) 0.25, 0.5 and 1 answer alike, but at 0.25
 # its "aside from shortening the timeline" question is won by 0.0004; the other read sets are
@@ -136,26 +122,6 @@ class Candidate:
     penalty: float
     relevance: float  # the score without typicality: how citations rank passages
     score: float  # how answers rank
-
-
-@dataclass(frozen=True)
-class Asked:
-    """What a question asks for, as ranking and confidence read it (answer_type.py): worked out
-    once a question, for both."""
-
-    kind: str | None  # the kind of fact (expected_type)
-    term: str | None  # the term a "what is X?" question asks to have defined
-    abbreviation: str | None  # the abbreviation whose expansion is asked for
-    aside: str | None  # what an exclusion question sets aside
-    document_date: bool  # when the document itself was written
-    why_or_how: bool
-
-    @classmethod
-    def of(cls, question: str) -> "Asked":
-        return cls(
-            expected_type(question), definition_term(question), expansion_term(question),
-            excluded(question), asks_document_date(question), is_why_or_how(question),
-        )
 
 
 @dataclass(frozen=True)
