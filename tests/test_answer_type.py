@@ -2,14 +2,14 @@ import pytest
 
 from tilqa.answering.asked import (
     asks_document_date,
-    compared,
+    compared_sides,
     definition_term,
-    excluded,
+    excluded_term,
     expansion_term,
     expected_type,
     is_why_or_how,
     is_yes_no,
-    names,
+    question_names,
 )
 from tilqa.answering.holds import defines, expands, has_type, sets_aside
 
@@ -295,11 +295,11 @@ def test_is_yes_no(question: str, expected: bool) -> None:
     assert is_yes_no(question) is expected
 
 
-def test_names_are_capitalised_words_after_the_first_of_three_letters_or_more() -> None:
-    assert names("Does Iovance have a manufacturing facility in Philadelphia?") == ["Iovance", "Philadelphia"]
-    assert names("Has lifileucel been approved by the EMA in Europe?") == ["EMA", "Europe"]
-    assert names("Is Iovance developing CAR-T cell therapies too?") == ["Iovance", "CAR-T"]
-    assert names("is the phase 3 trial US only?") == []  # "US" reads as "us"
+def test_question_names_are_capitalised_words_after_the_first_of_three_letters_or_more() -> None:
+    assert question_names("Does Iovance have a manufacturing facility in Philadelphia?") == ["Iovance", "Philadelphia"]
+    assert question_names("Has lifileucel been approved by the EMA in Europe?") == ["EMA", "Europe"]
+    assert question_names("Is Iovance developing CAR-T cell therapies too?") == ["Iovance", "CAR-T"]
+    assert question_names("is the phase 3 trial US only?") == []  # "US" reads as "us"
 
 
 @pytest.mark.parametrize(
@@ -316,8 +316,8 @@ def test_names_are_capitalised_words_after_the_first_of_three_letters_or_more() 
         ("What lies beyond the horizon?", None),
     ],
 )
-def test_excluded(question: str, aside: str | None) -> None:
-    assert excluded(question) == aside
+def test_excluded_term(question: str, aside: str | None) -> None:
+    assert excluded_term(question) == aside
 
 
 @pytest.mark.parametrize(
@@ -385,8 +385,8 @@ def test_expands(text: str, expected: bool) -> None:
         ("What is TIL therapy?", []),
     ],
 )
-def test_compared(question: str, sides: list[str]) -> None:
-    assert compared(question) == sides
+def test_compared_sides(question: str, sides: list[str]) -> None:
+    assert compared_sides(question) == sides
 
 
 # -- The rules at work in AnswerExtractor (HashEncoder: words shared make texts similar) ---------

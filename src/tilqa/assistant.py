@@ -216,7 +216,7 @@ class Assistant:
         candidates = loaded.extractor.candidates(text, vector, hits, tokens)
         sentences = loaded.data.sentences
         answers = tuple(
-            " ".join(sentences[r].text for r in loaded.extractor.complete(c.sentence, c.hit)) for c in candidates
+            " ".join(sentences[r].text for r in loaded.extractor.answer_rows(c.sentence, c.hit)) for c in candidates
         )
         extraction = loaded.extractor.extract(text, vector, hits, tokens)
         return Explanation(text, vector, tuple(hits), tuple(candidates), answers, extraction, loaded.data)

@@ -12,8 +12,8 @@ answer the question. The question patterns are kept narrow, since a false type c
 
 Three kinds of question bring their own check of an answer: a yes/no question naming something
 ("… a facility in Philadelphia?"), an exclusion question ("other than X, which …?") and a
-comparison ("how does X compare with Y?"); see `names`, `excluded` and `compared` here,
-`holds.sets_aside`, and extractor.py for how they rank and cut confidence.
+comparison ("how does X compare with Y?"); see `question_names`, `excluded_term` and
+`compared_sides` here, `holds.sets_aside`, and extractor.py for how they rank and cut confidence.
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def is_yes_no(question: str) -> bool:
     return _YES_NO.search(question) is not None
 
 
-def names(question: str) -> list[str]:
+def question_names(question: str) -> list[str]:
     """The names a question holds: its words with a capital letter, its first word excepted, of
     three characters or more (a two-letter one reads as a common word once folded: "US" as "us",
     "IT" as "it"; and "US" is "U.S." in many texts)."""
@@ -296,7 +296,7 @@ _EXCLUSION = re.compile(
 )
 
 
-def excluded(question: str) -> str | None:
+def excluded_term(question: str) -> str | None:
     """What an exclusion question ("other than X, which …?") sets aside, or None."""
     match = _EXCLUSION.search(question)
     return match.group("x").strip(" \"'“”‘’") if match else None
@@ -315,7 +315,7 @@ _COMPARED = re.compile(
 )
 
 
-def compared(question: str) -> list[str]:
+def compared_sides(question: str) -> list[str]:
     """What a comparison question holds its subject against (both sides of "the difference
     between X and Y"), or [] for any other question."""
     match = _COMPARED.search(question)
@@ -343,7 +343,7 @@ class Asked:
             kind=expected_type(question),
             term=definition_term(question),
             abbreviation=expansion_term(question),
-            aside=excluded(question),
+            aside=excluded_term(question),
             document_date=asks_document_date(question),
             why_or_how=is_why_or_how(question),
         )

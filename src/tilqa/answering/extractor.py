@@ -16,7 +16,7 @@ from ..lexical import terms
 from ..sentence_features import ANAPHOR
 from ..retrieval import Hit
 from ..token_scoring import QuestionTokens, TokenScorer
-from .asked import Asked, compared, document_described, is_yes_no, names
+from .asked import Asked, compared_sides, document_described, is_yes_no, question_names
 from .holds import defines, expands, has_type, sets_aside
 
 # Sentence score = weighted sum of the sentence's own dense similarity to the question, its BM25
@@ -243,7 +243,7 @@ class AnswerExtractor:
         if not ranked:
             return None
         top = ranked[0]
-        rows = (top.sentence,) if self.baseline else self.complete(top.sentence, top.hit)
+        rows = (top.sentence,) if self.baseline else self.answer_rows(top.sentence, top.hit)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         # Coverage counts the words that say what is asked about, not those asking for a kind of
         # answer: an expansion covers "what does the abbreviation TIL stand for?" when it spells
@@ -295,7 +295,7 @@ class AnswerExtractor:
     def _distinctive_names(self, question: str) -> list[set[str]]:
         """The distinctive names a yes/no question holds, each as its set of terms (none for other
         questions): those that at most DISTINCTIVE_NAME_SHARE of the corpus's sentences hold."""
-        found = names(question) if is_yes_no(question) else []
+        found = question_names(question) if is_yes_no(question) else []
         out = []
         for name in terms(found) if found else []:
             if name and any(self._distinctive(t) for t in name):
@@ -312,7 +312,7 @@ class AnswerExtractor:
         terms or one spelled like it (a typo), so no answer can compare the two. The answer itself
         need not name it: "a single administration" answers "how does TIL differ from drugs given
         repeatedly?"."""
-        for side in compared(question):
+        for side in compared_sides(question):
             distinctive = [t for t in terms([side])[0] if self._distinctive(t)]
             if distinctive and not any(self.lexical.knows(t, SPELLED_ALIKE) for t in distinctive):
                 return True
@@ -324,9 +324,10 @@ class AnswerExtractor:
         held = set().union(*(self._terms(r) for r in rows))
         return not focus or any(name <= held for name in focus)
 
-    def complete(self, row: int, hit: Hit) -> tuple[int, ...]:
-        """The best sentence, with a neighbour of the same passage when it is a fragment, when it
-        is short enough to name only a topic, or when an anaphor joins the two into one thought."""
+    def answer_rows(self, row: int, hit: Hit) -> tuple[int, ...]:
+        """The sentence rows an answer from sentence `row` (of `hit`'s passage) is made of: that
+        sentence, with a neighbour of the same passage when it is a fragment, when it is short
+        enough to name only a topic, or when an anaphor joins the two into one thought."""
         rows = self.data.passages[hit.passage].sentences
         position = rows.index(row)
         before = rows[position - 1] if position > 0 else None
