@@ -198,10 +198,17 @@ class Assistant:
         hits = loaded.retriever.search(text, vector, max(k, self.settings.answer_passages))
         extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages], tokens)
         if extraction is None:
-            return Answer(text, "", False, 0.0, [], notes)
+            return Answer(question=text, answer="", found=False, confidence=0.0, citations=[], notes=notes)
         found = extraction.confidence >= self.settings.min_confidence
         citations = cite(loaded.data, extraction, hits, k, found)
-        return Answer(text, answer_text(citations), found, round(extraction.confidence, 4), citations, notes)
+        return Answer(
+            question=text,
+            answer=answer_text(citations),
+            found=found,
+            confidence=round(extraction.confidence, 4),
+            citations=citations,
+            notes=notes,
+        )
 
     def explain(self, question: str) -> Explanation:
         """What `ask` weighs for `question`: the passages retrieved and every candidate sentence
@@ -219,7 +226,15 @@ class Assistant:
             " ".join(sentences[r].text for r in loaded.extractor.answer_rows(c.sentence, c.hit)) for c in candidates
         )
         extraction = loaded.extractor.extract(text, vector, hits, tokens)
-        return Explanation(text, vector, tuple(hits), tuple(candidates), answers, extraction, loaded.data)
+        return Explanation(
+            question=text,
+            vector=vector,
+            hits=tuple(hits),
+            candidates=tuple(candidates),
+            answers=answers,
+            extraction=extraction,
+            index=loaded.data,
+        )
 
     def encode_question(self, text: str) -> tuple[np.ndarray, QuestionTokens | None]:
         """The question's vector, and its token vectors when answers are scored by tokens."""
@@ -227,7 +242,8 @@ class Assistant:
             return self.embedder.encode([text], show_progress=False)[0], None
         vectors, tokens = self.embedder.encode_with_tokens([text], show_progress=False)
         ids = tokens[0].ids
-        return vectors[0], QuestionTokens(ids, tokens[0].vectors, content_mask(self.embedder.token_strings(ids)))
+        content = content_mask(self.embedder.token_strings(ids))
+        return vectors[0], QuestionTokens(ids=ids, vectors=tokens[0].vectors, content=content)
 
     def _clamp_top_k(self, top_k: int | None) -> tuple[int, list[str]]:
         if top_k is None:

@@ -77,8 +77,11 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             row = json.loads(line)
             questions.append(
                 EvalQuestion(
-                    str(row["id"]), row["question"], bool(row["answerable"]),
-                    tuple(row.get("evidence", [])), tuple(tuple(g) for g in row.get("keywords", [])),
+                    id=str(row["id"]),
+                    question=row["question"],
+                    answerable=bool(row["answerable"]),
+                    evidence=tuple(row.get("evidence", [])),
+                    keywords=tuple(tuple(g) for g in row.get("keywords", [])),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -111,7 +114,14 @@ def judge(assistant: Assistant, q: EvalQuestion, top_k: int) -> Outcome:
     seconds = time.perf_counter() - started
     correct = answer.found and keywords_match(answer.answer, q.keywords) if q.answerable else not answer.found
     evidence = any(normalize(e) in normalize(c.text) for e in q.evidence for c in answer.citations[:top_k])
-    return Outcome(q, answer, seconds, correct, evidence, is_grounded(answer, assistant))
+    return Outcome(
+        question=q,
+        answer=answer,
+        seconds=seconds,
+        correct=correct,
+        evidence_found=evidence,
+        grounded=is_grounded(answer, assistant),
+    )
 
 
 def evaluate(assistant: Assistant, questions: list[EvalQuestion], top_k: int = 3) -> Report:

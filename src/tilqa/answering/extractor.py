@@ -232,7 +232,20 @@ class AnswerExtractor:
             if aside_terms and aside_terms <= self._terms(row) and sets_aside(text, aside or ""):
                 penalty += EXCLUDED_RANK_PENALTY
             relevance = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t - penalty
-            out.append(Candidate(row, rows[row], d, x, t, o, g, penalty, relevance, relevance + w["typicality"] * g))
+            out.append(
+                Candidate(
+                    sentence=row,
+                    hit=rows[row],
+                    dense=d,
+                    lexical=x,
+                    tokens=t,
+                    own_tokens=o,
+                    typicality=g,
+                    penalty=penalty,
+                    relevance=relevance,
+                    score=relevance + w["typicality"] * g,
+                )
+            )
         return sorted(out, key=lambda c: -c.score)
 
     def extract(
@@ -267,7 +280,9 @@ class AnswerExtractor:
         # The baseline cites its answer's passage, then the rest in retrieval order.
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
         p = confidence(similarity, coverage, typed, self.confidence_weights)
-        return Extraction(rows, ranked_hits, similarity, coverage, typed, p)
+        return Extraction(
+            sentences=rows, ranked_hits=ranked_hits, similarity=similarity, coverage=coverage, typed=typed, confidence=p
+        )
 
     def _datelines(self, hits: list[Hit]) -> dict[int, Hit]:
         """The datelines of the hits' documents (the passages of a single date line that open a
@@ -288,7 +303,7 @@ class AnswerExtractor:
                 sentences = table[p].sentences
                 if len(sentences) != 1 or not is_date_line(self.data.sentences[sentences[0]].text):
                     break
-                out[sentences[0]] = Hit(p, 0.0, 0.0, 0.0)
+                out[sentences[0]] = Hit(passage=p, score=0.0, dense=0.0, bm25=0.0)
                 p += 1
         return out
 
