@@ -183,12 +183,16 @@ class Assistant:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer `question` with a sentence copied from the corpus and up to `top_k` citations.
 
-        A question longer than `max_question_chars` is cut and a `top_k` above `max_top_k` is
-        lowered, each said in `Answer.notes`.
+        Below `min_confidence` the corpus is taken not to answer: `found` is False, the answer
+        empty, and the closest passages are cited all the same. A question longer than
+        `max_question_chars` is cut and a `top_k` above `max_top_k` is lowered, each said in
+        `Answer.notes`.
 
         :param question: the question, as a user typed it.
         :param top_k: how many passages to cite (default: `settings.top_k`).
         :raises QuestionError: for an empty or non-text question, or a `top_k` below 1.
+        :raises CorpusError: when the index has to be built and the corpus folder is missing or
+            holds no readable document.
         """
         text, notes = clean_question(question, self.settings.max_question_chars)
         k, k_note = self._clamp_top_k(top_k)
@@ -212,7 +216,8 @@ class Assistant:
 
     def explain(self, question: str) -> Explanation:
         """What `ask` weighs for `question`: the passages retrieved and every candidate sentence
-        scored, with its features, best first (for measuring and tuning, not for users).
+        scored, with its features, best first, and the answer they give before any is declined
+        (for measuring and tuning, not for users; benchmarks read their features here).
 
         :raises QuestionError: for an empty or non-text question.
         """
@@ -246,6 +251,7 @@ class Assistant:
         return vectors[0], QuestionTokens(ids=ids, vectors=tokens[0].vectors, content=content)
 
     def _clamp_top_k(self, top_k: int | None) -> tuple[int, list[str]]:
+        """`top_k` checked and lowered to `max_top_k`, with a note when it was."""
         if top_k is None:
             return self.settings.top_k, []
         if isinstance(top_k, bool) or not isinstance(top_k, int):

@@ -110,7 +110,10 @@ TERM_CACHE = 4096  # sentences whose terms are kept: a question's candidates, ma
 
 @dataclass(frozen=True)
 class Candidate:
-    sentence: int
+    """A sentence of a retrieved passage as a candidate answer: the features its score is made
+    of, and the score (`Assistant.explain` lists them, best first)."""
+
+    sentence: int  # its row in the index's sentences
     hit: Hit
     dense: float
     lexical: float
@@ -141,6 +144,8 @@ class AnswerExtractor:
     """Scores the sentences of retrieved passages of one loaded index."""
 
     def __init__(self, data: IndexData, scoring: str = "tokens") -> None:
+        """`scoring` is `Settings.sentence_scoring`: "tokens" (needs an index with token
+        vectors), "hybrid", or "dense" (the baseline: the most similar sentence, no rules)."""
         self.data = data
         # "dense" is the baseline: the sentence most similar to the question, alone.
         self.baseline = scoring == "dense"
@@ -251,6 +256,10 @@ class AnswerExtractor:
     def extract(
         self, question: str, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None = None
     ) -> Extraction | None:
+        """The answer to `question` from the sentences of `hits`' passages: the best candidate
+        with the neighbour that completes it, the passages in the order to cite them, and how
+        confident the answer is (`Assistant.ask` declines below `min_confidence`). None when
+        `hits` hold no sentence. Scoring by tokens needs the question's `tokens`."""
         asked = Asked.of(question)
         ranked = self._candidates(question, asked, vector, hits, tokens)
         if not ranked:
