@@ -1,10 +1,10 @@
 """Fit tilqa's answer confidence and choose its threshold on a question file.
 
-For every question it takes the features `tilqa.answer.confidence` uses (the best similarity
-among the candidate sentences, of their own tokens under the default sentence scoring; lexical
-coverage of the question by the chosen sentence; whether the answer holds the kind of fact asked
-for), fits a logistic regression of "answerable" on the first two (plain numpy, no extra
-dependency), and prints, for a range of thresholds, the share of unanswerable questions declined
+For every question it takes the features `tilqa.answering.extractor.confidence` uses (the best
+similarity among the candidate sentences, of their own tokens under the default sentence scoring;
+lexical coverage of the question by the chosen sentence; whether the answer holds the kind of
+fact asked for), fits a logistic regression of "answerable" on the first two (plain numpy, no
+extra dependency), and prints, for a range of thresholds, the share of unanswerable questions declined
 and of answerable ones wrongly declined, both in-sample and leave-one-out (an honest estimate for
 questions not in the file). Copy the fitted weights into `CONFIDENCE_WEIGHTS` (under the scoring
 measured) and the chosen threshold into `Settings.min_confidence`.
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import CONFIDENCE_WEIGHTS, MISSING_TYPE_PENALTY
+from tilqa.answering.extractor import CONFIDENCE_WEIGHTS, MISSING_TYPE_PENALTY
 from tilqa.evaluation import load_questions
 
 from common import answer_passages

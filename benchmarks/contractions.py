@@ -64,7 +64,11 @@ def squad_questions(path: Path) -> tuple[tilqa.Assistant, list[EvalQuestion]]:
             for qa in paragraph["qas"]:
                 answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
                 if answers and strip_apostrophes(qa["question"]) != qa["question"]:
-                    questions.append(EvalQuestion(qa["id"], qa["question"], True, answers, (answers,)))
+                    questions.append(
+                        EvalQuestion(
+                            id=qa["id"], question=qa["question"], answerable=True, evidence=answers, keywords=(answers,)
+                        )
+                    )
     return assistant, questions
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import tilqa
-from tilqa.answer import SENTENCE_WEIGHTS, TOKEN_SENTENCE_WEIGHTS
+from tilqa.answering.extractor import SENTENCE_WEIGHTS, TOKEN_SENTENCE_WEIGHTS
 from tilqa.evaluation import keywords_match, load_questions
 from tilqa.lexical import LexicalIndex
 
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import candidate_answers, code_state, log  # noqa: E402
 
 FEATURES = ("dense", "lexical", "passage", "tokens", "sentence BM25", "heading BM25", "with previous", "opens paragraph")
-IN_USE = 4  # the first four are what tilqa.answer scores with
+IN_USE = 4  # the first four are what tilqa.answering.extractor scores with
 
 
 def main() -> None:

@@ -211,7 +211,7 @@ def test_typicality_is_a_sentences_mean_similarity_to_the_rest_of_its_document(t
 def test_a_why_question_weighs_the_reason_above_the_sentence_repeating_its_words(assistant: tilqa.Assistant) -> None:
     """"Why is making TILs so tricky?": the sentence restating the topic matches its words; the
     one giving the reason does not. With the usual lexical weight the first would win."""
-    from tilqa.answer import TOKEN_SENTENCE_WEIGHTS, WHY_HOW_LEXICAL_WEIGHT
+    from tilqa.answering.extractor import TOKEN_SENTENCE_WEIGHTS, WHY_HOW_LEXICAL_WEIGHT
 
     explanation = assistant.explain("Why is making TILs so tricky?")
     sentences = explanation.index.sentences

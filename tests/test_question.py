@@ -1,33 +1,13 @@
-"""Bad input: every kind gets a specific message or a documented clamp, and nothing breaks.
-What happens around an answer is checked with HashEncoder; the answers themselves with the real
-model."""
-
-from pathlib import Path
+"""Cleaning a question before it is answered (`tilqa.question`): control characters removed and
+noted, white space collapsed, apostrophes of contractions restored, a long question cut at a word
+and noted. Fast, but two tests that check the answer a cleaned question gets (real model). What
+`Assistant.ask` does with a bad request is in test_assistant.py."""
 
 import pytest
 
 import tilqa
-from tilqa import CorpusError, QuestionError
+from tilqa import QuestionError
 from tilqa.question import clean_question, restore_apostrophes
-
-from helpers import HashEncoder, write_corpus
-
-
-@pytest.mark.parametrize("question", ["", "   \n\t ", "\x00\x01\x02"])
-def test_empty_question_is_refused_with_a_clear_message(hash_assistant: tilqa.Assistant, question: str) -> None:
-    with pytest.raises(QuestionError, match="the question is empty"):
-        hash_assistant.ask(question)
-
-
-def test_non_text_question_is_refused(hash_assistant: tilqa.Assistant) -> None:
-    with pytest.raises(QuestionError, match="must be text"):
-        hash_assistant.ask(42)  # type: ignore[arg-type]
-
-
-def test_huge_question_is_cut_with_a_note(hash_assistant: tilqa.Assistant) -> None:
-    answer = hash_assistant.ask("Which IL-2 product did Iovance acquire? " + "word " * 20_000)
-    assert len(answer.question) <= hash_assistant.settings.max_question_chars
-    assert any("only its first" in n for n in answer.notes)
 
 
 @pytest.mark.model
@@ -37,30 +17,27 @@ def test_control_characters_are_removed_and_noted(assistant: tilqa.Assistant) ->
     assert any("control character" in n for n in answer.notes)
 
 
-@pytest.mark.parametrize(
-    "question",
-    ["Quel produit IL-2 Iovance a-t-il acquis ?", "イオバンスは何を買収しましたか", "🍌🍞❓", "<script>alert(1)</script>", "**bold** _x_ [a](http://x)"],
-)
-def test_odd_questions_get_an_answer_object_not_an_error(hash_assistant: tilqa.Assistant, question: str) -> None:
-    answer = hash_assistant.ask(question)
-    assert isinstance(answer.found, bool) and len(answer.citations) == 3
-    assert answer.question == question  # kept as text, nothing interpreted
-
-
-@pytest.mark.parametrize("top_k", [0, -3])
-def test_top_k_below_one_is_refused(hash_assistant: tilqa.Assistant, top_k: int) -> None:
-    with pytest.raises(QuestionError, match="top_k must be at least 1"):
-        hash_assistant.ask("What is TIL?", top_k=top_k)
-
-
-def test_huge_top_k_is_clamped_with_a_note(hash_assistant: tilqa.Assistant) -> None:
-    answer = hash_assistant.ask("What is TIL?", top_k=10**9)
-    assert len(answer.citations) == hash_assistant.settings.max_top_k
-    assert any("top_k lowered" in n for n in answer.notes)
-
-
 def test_whitespace_is_collapsed() -> None:
     assert clean_question("  what\n\n is   TIL ", 100) == ("what is TIL", [])
+
+
+def test_clean_question_removes_control_characters_with_a_note() -> None:
+    assert clean_question("Which IL-2\x00 product\x07 now?", 100) == (
+        "Which IL-2 product now?", ["2 control character(s) were removed from the question"]
+    )
+
+
+def test_a_long_question_is_cut_at_a_word_with_a_note() -> None:
+    assert clean_question("alpha beta gamma delta", 13) == (
+        "alpha beta", ["the question was 22 characters; only its first 10 were used"]
+    )
+    assert clean_question("abcdefghij", 4)[0] == "abcd"  # one word longer than the limit is cut in it
+
+
+@pytest.mark.parametrize("question, message", [(" \n\x00 ", "the question is empty"), (None, "must be text, not NoneType")])
+def test_nothing_left_to_ask_is_refused(question: object, message: str) -> None:
+    with pytest.raises(QuestionError, match=message):
+        clean_question(question, 100)
 
 
 @pytest.mark.parametrize(
@@ -89,26 +66,3 @@ def test_a_contraction_typed_without_apostrophe_is_answered_as_with_one(assistan
     typed, spelled = assistant.ask("why doesnt iovance use car-t cells"), assistant.ask("why doesn't iovance use car-t cells")
     assert typed.question == spelled.question == "why doesn't iovance use car-t cells"
     assert (typed.answer, typed.citations) == (spelled.answer, spelled.citations)
-
-
-@pytest.mark.parametrize(
-    "files, message",
-    [(None, "does not exist"), ({}, "no readable"), ({"a.txt": b"\xff\xfe\x00bin", "b.md": b"\x81\x82"}, r"\(2 file\(s\) skipped\)")],
-)
-def test_unusable_corpus_gives_a_specific_error(tmp_path: Path, files, message: str) -> None:
-    corpus = tmp_path / "corpus"
-    if files is not None:
-        write_corpus(corpus, files)
-    with pytest.raises(CorpusError, match=message):
-        tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").ask("What is TIL?")
-
-
-def test_binary_file_renamed_to_txt_is_skipped_and_the_rest_answers(tmp_path: Path) -> None:
-    corpus = write_corpus(tmp_path / "corpus", {
-        "photo.txt": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
-        "facts.txt": "Lifileucel is a TIL therapy for advanced melanoma.",
-    })
-    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
-    report = assistant.build()
-    assert [s.source for s in report.skipped] == ["photo.txt"] and report.files == 1
-    assert assistant.ask("What is lifileucel?").citations[0].source == "facts.txt"

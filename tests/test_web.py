@@ -58,11 +58,14 @@ def test_rendered_reply_escapes_corpus_and_highlights_the_answer() -> None:
     from tilqa.web import render_answer
 
     text = "Intro <b>bold</b>. The answer is here."
-    citation = Citation("a.txt", 0, len(text), text, "Sec <i>", 1.0, text.index("The"), len(text))
-    html = render_answer(Answer("q", "The answer is here.", True, 0.9, [citation]))
+    citation = Citation(source="a.txt", start=0, end=len(text), text=text, section="Sec <i>", score=1.0,
+                        answer_start=text.index("The"), answer_end=len(text))
+    answer = Answer(question="q", answer="The answer is here.", found=True, confidence=0.9, citations=[citation])
+    html = render_answer(answer)
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html and "Sec &lt;i&gt;" in html
     assert "<mark>The answer is here.</mark>" in html
-    declined = render_answer(Answer("q", "", False, 0.1, [Citation("a.txt", 0, len(text), text, "", 0.5)]))
+    passage = Citation(source="a.txt", start=0, end=len(text), text=text, section="", score=0.5)
+    declined = render_answer(Answer(question="q", answer="", found=False, confidence=0.1, citations=[passage]))
     assert "Not found in the corpus" in declined and "<mark>" not in declined
 
 

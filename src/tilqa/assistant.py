@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import AnswerExtractor, Candidate, Extraction
-from .citations import answer_text, cite
+from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
 from .config import Settings
 from .corpus import corpus_fingerprint
 from .embedding import Encoder, make_encoder
@@ -210,12 +209,16 @@ class Assistant:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer `question` with a sentence copied from the corpus and up to `top_k` citations.
 
-        A question longer than `max_question_chars` is cut and a `top_k` above `max_top_k` is
-        lowered, each said in `Answer.notes`.
+        Below `min_confidence` the corpus is taken not to answer: `found` is False, the answer
+        empty, and the closest passages are cited all the same. A question longer than
+        `max_question_chars` is cut and a `top_k` above `max_top_k` is lowered, each said in
+        `Answer.notes`.
 
         :param question: the question, as a user typed it.
         :param top_k: how many passages to cite (default: `settings.top_k`).
         :raises QuestionError: for an empty or non-text question, or a `top_k` below 1.
+        :raises CorpusError: when the index has to be built and the corpus folder is missing or
+            holds no readable document.
         """
         text, notes = clean_question(question, self.settings.max_question_chars)
         k, k_note = self._clamp_top_k(top_k)
@@ -225,14 +228,22 @@ class Assistant:
         hits = loaded.retriever.search(text, vector, max(k, self.settings.answer_passages))
         extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages], tokens)
         if extraction is None:
-            return Answer(text, "", False, 0.0, [], notes)
+            return Answer(question=text, answer="", found=False, confidence=0.0, citations=[], notes=notes)
         found = extraction.confidence >= self.settings.min_confidence
         citations = cite(loaded.data, extraction, hits, k, found)
-        return Answer(text, answer_text(citations), found, round(extraction.confidence, 4), citations, notes)
+        return Answer(
+            question=text,
+            answer=answer_text(citations),
+            found=found,
+            confidence=round(extraction.confidence, 4),
+            citations=citations,
+            notes=notes,
+        )
 
     def explain(self, question: str) -> Explanation:
         """What `ask` weighs for `question`: the passages retrieved and every candidate sentence
-        scored, with its features, best first (for measuring and tuning, not for users).
+        scored, with its features, best first, and the answer they give before any is declined
+        (for measuring and tuning, not for users; benchmarks read their features here).
 
         :raises QuestionError: for an empty or non-text question.
         """
@@ -243,10 +254,18 @@ class Assistant:
         candidates = loaded.extractor.candidates(text, vector, hits, tokens)
         sentences = loaded.data.sentences
         answers = tuple(
-            " ".join(sentences[r].text for r in loaded.extractor.complete(c.sentence, c.hit)) for c in candidates
+            " ".join(sentences[r].text for r in loaded.extractor.answer_rows(c.sentence, c.hit)) for c in candidates
         )
         extraction = loaded.extractor.extract(text, vector, hits, tokens)
-        return Explanation(text, vector, tuple(hits), tuple(candidates), answers, extraction, loaded.data)
+        return Explanation(
+            question=text,
+            vector=vector,
+            hits=tuple(hits),
+            candidates=tuple(candidates),
+            answers=answers,
+            extraction=extraction,
+            index=loaded.data,
+        )
 
     def encode_question(self, text: str) -> tuple[np.ndarray, QuestionTokens | None]:
         """The question's vector, and its token vectors when answers are scored by tokens."""
@@ -254,9 +273,11 @@ class Assistant:
             return self.embedder.encode([text], show_progress=False)[0], None
         vectors, tokens = self.embedder.encode_with_tokens([text], show_progress=False)
         ids = tokens[0].ids
-        return vectors[0], QuestionTokens(ids, tokens[0].vectors, content_mask(self.embedder.token_strings(ids)))
+        content = content_mask(self.embedder.token_strings(ids))
+        return vectors[0], QuestionTokens(ids=ids, vectors=tokens[0].vectors, content=content)
 
     def _clamp_top_k(self, top_k: int | None) -> tuple[int, list[str]]:
+        """`top_k` checked and lowered to `max_top_k`, with a note when it was."""
         if top_k is None:
             return self.settings.top_k, []
         if isinstance(top_k, bool) or not isinstance(top_k, int):

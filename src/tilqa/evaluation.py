@@ -20,6 +20,9 @@ _SPACE = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class EvalQuestion:
+    """One question of a question file: `keywords` are groups of alternatives, every group of
+    which a right answer holds; `evidence` the passages' text a top citation should hold."""
+
     id: str
     question: str
     answerable: bool
@@ -29,6 +32,8 @@ class EvalQuestion:
 
 @dataclass(frozen=True)
 class Outcome:
+    """One question asked and judged."""
+
     question: EvalQuestion
     answer: Answer
     seconds: float
@@ -39,6 +44,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Report:
+    """The measures of `tilqa eval` over a question file (shares in [0, 1]), and the misses."""
+
     answerable: int
     unanswerable: int
     accuracy: float
@@ -77,8 +84,11 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             row = json.loads(line)
             questions.append(
                 EvalQuestion(
-                    str(row["id"]), row["question"], bool(row["answerable"]),
-                    tuple(row.get("evidence", [])), tuple(tuple(g) for g in row.get("keywords", [])),
+                    id=str(row["id"]),
+                    question=row["question"],
+                    answerable=bool(row["answerable"]),
+                    evidence=tuple(row.get("evidence", [])),
+                    keywords=tuple(tuple(g) for g in row.get("keywords", [])),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -87,6 +97,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 
 
 def keywords_match(answer: str, groups: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether `answer` holds an alternative of every keyword group (text normalized first)."""
     text = normalize(answer)
     return all(any(normalize(alt) in text for alt in group) for group in groups)
 
@@ -106,12 +117,20 @@ def is_grounded(answer: Answer, assistant: Assistant) -> bool:
 
 
 def judge(assistant: Assistant, q: EvalQuestion, top_k: int) -> Outcome:
+    """Ask `q` and judge the answer: right, its evidence cited in the top `top_k`, grounded."""
     started = time.perf_counter()
     answer = assistant.ask(q.question, top_k)
     seconds = time.perf_counter() - started
     correct = answer.found and keywords_match(answer.answer, q.keywords) if q.answerable else not answer.found
     evidence = any(normalize(e) in normalize(c.text) for e in q.evidence for c in answer.citations[:top_k])
-    return Outcome(q, answer, seconds, correct, evidence, is_grounded(answer, assistant))
+    return Outcome(
+        question=q,
+        answer=answer,
+        seconds=seconds,
+        correct=correct,
+        evidence_found=evidence,
+        grounded=is_grounded(answer, assistant),
+    )
 
 
 def evaluate(assistant: Assistant, questions: list[EvalQuestion], top_k: int = 3) -> Report:
@@ -164,6 +183,7 @@ def _miss(o: Outcome) -> dict[str, Any]:
 
 
 def format_report(report: Report, show_misses: bool = False) -> str:
+    """The report as `tilqa eval` prints it, each miss listed when `show_misses`."""
     rows = [
         ("answer accuracy (answerable)", f"{report.accuracy:.3f}", f"of {report.answerable}"),
         ("evidence recall@k", f"{report.evidence_recall:.3f}", ""),

@@ -33,6 +33,7 @@ class Citation:
         return f"{self.source} p. {self.page}" if self.page is not None else self.source
 
     def to_dict(self) -> dict[str, Any]:
+        """The citation as plain JSON-ready values."""
         return asdict(self)
 
 
@@ -50,6 +51,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The answer as plain JSON-ready values (what `tilqa ask --json` prints)."""
         return {
             "question": self.question,
             "answer": self.answer,

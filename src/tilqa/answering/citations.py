@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .answer import Extraction
-from .index import IndexData
-from .results import Citation
-from .retrieval import Hit
+from ..index import IndexData
+from ..results import Citation
+from ..retrieval import Hit
+from .extractor import Extraction
 
 
 def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, found: bool) -> list[Citation]:
@@ -24,10 +24,15 @@ def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, f
         inside = found and p.source == first.source and p.start <= first.start and last.end <= p.end
         citations.append(
             Citation(
-                p.source, p.start, p.end, p.text, p.section, round(hit.score, 4),
-                first.start - p.start if inside else None,
-                last.end - p.start if inside else None,
-                p.page,
+                source=p.source,
+                start=p.start,
+                end=p.end,
+                text=p.text,
+                section=p.section,
+                score=round(hit.score, 4),
+                answer_start=first.start - p.start if inside else None,
+                answer_end=last.end - p.start if inside else None,
+                page=p.page,
             )
         )
     return citations

@@ -10,28 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_type import (
-    asks_document_date,
-    compared,
-    definition_term,
-    defines,
-    document_described,
-    excluded,
-    expands,
-    expansion_term,
-    expected_type,
-    has_type,
-    is_why_or_how,
-    is_yes_no,
-    names,
-    sets_aside,
-)
-from .chunking import is_date_line
-from .index import IndexData
-from .lexical import terms
-from .sentence_features import ANAPHOR
-from .retrieval import Hit
-from .token_scoring import QuestionTokens, TokenScorer
+from ..chunking import is_date_line
+from ..index import IndexData
+from ..lexical import terms
+from ..sentence_features import ANAPHOR
+from ..retrieval import Hit
+from ..token_scoring import QuestionTokens, TokenScorer
+from .asked import Asked, compared_sides, document_described, is_yes_no, question_names
+from .holds import defines, expands, has_type, sets_aside
 
 # Sentence score = weighted sum of the sentence's own dense similarity to the question, its BM25
 # score (sentence with its heading path, max-normalised over the candidates), its passage's fused
@@ -66,7 +52,7 @@ CONFIDENCE_WEIGHTS = {
     "tokens": {"bias": -2.63, "similarity": 3.89, "coverage": 1.60},
     "hybrid": {"bias": -3.21, "similarity": 4.28, "coverage": 2.86},
 }
-# A best sentence that lacks the kind of fact the question asks for (answer_type.py).
+# A best sentence that lacks the kind of fact the question asks for (asked.py, holds.py).
 MISSING_TYPE_PENALTY = 0.25
 # Subtracted from the score of a candidate sentence that lacks that kind of fact, so that one
 # holding it is preferred when the two score alike.
@@ -76,7 +62,7 @@ UNTYPED_RANK_PENALTY = 0.25
 # most often or most typically wins (see docs/method.md, item 3).
 UNDEFINED_RANK_PENALTY = 0.5
 # An exclusion question ("other than X, which …?") asks about the others: a sentence naming X and
-# nowhere as one of several (answer_type.sets_aside) answers about X, so it takes this penalty, and
+# nowhere as one of several (holds.sets_aside) answers about X, so it takes this penalty, and
 # an answer that does so counts as lacking the kind of fact asked for (its confidence is cut).
 # The definitions' 0.5: on eval/exclusion-a.jsonl (read) 0.25, 0.5 and 1 answer alike, but at 0.25
 # its "aside from shortening the timeline" question is won by 0.0004; the other read sets are
@@ -124,7 +110,10 @@ TERM_CACHE = 4096  # sentences whose terms are kept: a question's candidates, ma
 
 @dataclass(frozen=True)
 class Candidate:
-    sentence: int
+    """A sentence of a retrieved passage as a candidate answer: the features its score is made
+    of, and the score (`Assistant.explain` lists them, best first)."""
+
+    sentence: int  # its row in the index's sentences
     hit: Hit
     dense: float
     lexical: float
@@ -136,26 +125,6 @@ class Candidate:
     penalty: float
     relevance: float  # the score without typicality: how citations rank passages
     score: float  # how answers rank
-
-
-@dataclass(frozen=True)
-class Asked:
-    """What a question asks for, as ranking and confidence read it (answer_type.py): worked out
-    once a question, for both."""
-
-    kind: str | None  # the kind of fact (expected_type)
-    term: str | None  # the term a "what is X?" question asks to have defined
-    abbreviation: str | None  # the abbreviation whose expansion is asked for
-    aside: str | None  # what an exclusion question sets aside
-    document_date: bool  # when the document itself was written
-    why_or_how: bool
-
-    @classmethod
-    def of(cls, question: str) -> "Asked":
-        return cls(
-            expected_type(question), definition_term(question), expansion_term(question),
-            excluded(question), asks_document_date(question), is_why_or_how(question),
-        )
 
 
 @dataclass(frozen=True)
@@ -175,6 +144,8 @@ class AnswerExtractor:
     """Scores the sentences of retrieved passages of one loaded index."""
 
     def __init__(self, data: IndexData, scoring: str = "tokens") -> None:
+        """`scoring` is `Settings.sentence_scoring`: "tokens" (needs an index with token
+        vectors), "hybrid", or "dense" (the baseline: the most similar sentence, no rules)."""
         self.data = data
         # "dense" is the baseline: the sentence most similar to the question, alone.
         self.baseline = scoring == "dense"
@@ -266,18 +237,35 @@ class AnswerExtractor:
             if aside_terms and aside_terms <= self._terms(row) and sets_aside(text, aside or ""):
                 penalty += EXCLUDED_RANK_PENALTY
             relevance = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t - penalty
-            out.append(Candidate(row, rows[row], d, x, t, o, g, penalty, relevance, relevance + w["typicality"] * g))
+            out.append(
+                Candidate(
+                    sentence=row,
+                    hit=rows[row],
+                    dense=d,
+                    lexical=x,
+                    tokens=t,
+                    own_tokens=o,
+                    typicality=g,
+                    penalty=penalty,
+                    relevance=relevance,
+                    score=relevance + w["typicality"] * g,
+                )
+            )
         return sorted(out, key=lambda c: -c.score)
 
     def extract(
         self, question: str, vector: np.ndarray, hits: list[Hit], tokens: QuestionTokens | None = None
     ) -> Extraction | None:
+        """The answer to `question` from the sentences of `hits`' passages: the best candidate
+        with the neighbour that completes it, the passages in the order to cite them, and how
+        confident the answer is (`Assistant.ask` declines below `min_confidence`). None when
+        `hits` hold no sentence. Scoring by tokens needs the question's `tokens`."""
         asked = Asked.of(question)
         ranked = self._candidates(question, asked, vector, hits, tokens)
         if not ranked:
             return None
         top = ranked[0]
-        rows = (top.sentence,) if self.baseline else self.complete(top.sentence, top.hit)
+        rows = (top.sentence,) if self.baseline else self.answer_rows(top.sentence, top.hit)
         answer_text = " ".join(self.data.sentences[r].text for r in rows)
         # Coverage counts the words that say what is asked about, not those asking for a kind of
         # answer: an expansion covers "what does the abbreviation TIL stand for?" when it spells
@@ -301,7 +289,9 @@ class AnswerExtractor:
         # The baseline cites its answer's passage, then the rest in retrieval order.
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
         p = confidence(similarity, coverage, typed, self.confidence_weights)
-        return Extraction(rows, ranked_hits, similarity, coverage, typed, p)
+        return Extraction(
+            sentences=rows, ranked_hits=ranked_hits, similarity=similarity, coverage=coverage, typed=typed, confidence=p
+        )
 
     def _datelines(self, hits: list[Hit]) -> dict[int, Hit]:
         """The datelines of the hits' documents (the passages of a single date line that open a
@@ -322,14 +312,14 @@ class AnswerExtractor:
                 sentences = table[p].sentences
                 if len(sentences) != 1 or not is_date_line(self.data.sentences[sentences[0]].text):
                     break
-                out[sentences[0]] = Hit(p, 0.0, 0.0, 0.0)
+                out[sentences[0]] = Hit(passage=p, score=0.0, dense=0.0, bm25=0.0)
                 p += 1
         return out
 
     def _distinctive_names(self, question: str) -> list[set[str]]:
         """The distinctive names a yes/no question holds, each as its set of terms (none for other
         questions): those that at most DISTINCTIVE_NAME_SHARE of the corpus's sentences hold."""
-        found = names(question) if is_yes_no(question) else []
+        found = question_names(question) if is_yes_no(question) else []
         out = []
         for name in terms(found) if found else []:
             if name and any(self._distinctive(t) for t in name):
@@ -346,7 +336,7 @@ class AnswerExtractor:
         terms or one spelled like it (a typo), so no answer can compare the two. The answer itself
         need not name it: "a single administration" answers "how does TIL differ from drugs given
         repeatedly?"."""
-        for side in compared(question):
+        for side in compared_sides(question):
             distinctive = [t for t in terms([side])[0] if self._distinctive(t)]
             if distinctive and not any(self.lexical.knows(t, SPELLED_ALIKE) for t in distinctive):
                 return True
@@ -358,9 +348,10 @@ class AnswerExtractor:
         held = set().union(*(self._terms(r) for r in rows))
         return not focus or any(name <= held for name in focus)
 
-    def complete(self, row: int, hit: Hit) -> tuple[int, ...]:
-        """The best sentence, with a neighbour of the same passage when it is a fragment, when it
-        is short enough to name only a topic, or when an anaphor joins the two into one thought."""
+    def answer_rows(self, row: int, hit: Hit) -> tuple[int, ...]:
+        """The sentence rows an answer from sentence `row` (of `hit`'s passage) is made of: that
+        sentence, with a neighbour of the same passage when it is a fragment, when it is short
+        enough to name only a topic, or when an anaphor joins the two into one thought."""
         rows = self.data.passages[hit.passage].sentences
         position = rows.index(row)
         before = rows[position - 1] if position > 0 else None

@@ -1,8 +1,9 @@
-"""Expected answer types: a question asking "how much" money, "what percentage", "how many", "how
-long", "when", "what median survival", "who is the <role>", "where is … based", "which city" or
-"which company" is only answered by a sentence that holds an amount, a percentage, a number, a
-duration, a date, a measure, a person in a role, a place or a name; one asking "what is X?" is
-best answered by a sentence that defines X.
+"""What a question asks for: a kind of fact (a question asking "how much" money, "what
+percentage", "how many", "how long", "when", "what median survival", "who is the <role>", "where
+is … based", "which city" or "which company" wants an amount, a percentage, a number, a duration,
+a date, a measure, a person in a role, a place or a name), a term to define ("what is X?"), an
+abbreviation to spell out, or the date of the document itself; `Asked` holds them all, worked out
+once a question. Whether a sentence holds what is asked is holds.py's.
 
 A classic check of question-answering systems (the coarse classes of Li and Roth's question
 taxonomy that a sentence can be checked for without a tagger): a retrieved sentence about the
@@ -11,16 +12,16 @@ answer the question. The question patterns are kept narrow, since a false type c
 
 Three kinds of question bring their own check of an answer: a yes/no question naming something
 ("… a facility in Philadelphia?"), an exclusion question ("other than X, which …?") and a
-comparison ("how does X compare with Y?"); see `names`, `excluded`, `sets_aside` and `compared`,
-and `answer.py` for how they rank and cut confidence.
+comparison ("how does X compare with Y?"); see `question_names`, `excluded_term` and
+`compared_sides` here, `holds.sets_aside`, and extractor.py for how they rank and cut confidence.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
 
-from .lexical import TOKEN_PATTERN, fold, terms
+from .holds import DATE, FIGURE, MEASURE, ROLES
 
 # "what is", "what was", … and the contracted "what's", typed "whats" as often as not.
 _WHAT_IS = r"what(\s+(is|was|are|were)|['’]?s)"
@@ -37,13 +38,8 @@ _PERCENT_QUESTION = re.compile(
     re.I,
 )
 _DOSE_QUESTION = re.compile(r"\b(what|which) (dose|doses|dosage|dosing)\b|\bhow much\b.*\b(dose|doses|dosage)\b", re.I)
-# Roles a person holds ("head" and "leader" only in questions: "head and neck", "a leader in").
-_ROLES = (
-    r"ceo|cfo|coo|cso|cmo|cto|president|vice president|chair|chairman|chairwoman|chairperson|founder|"
-    r"co-?founder|chief [\w ]*officer|chief executive|director|managing director|inventor|investigator"
-)
 _PERSON_QUESTION = re.compile(
-    rf"\bwho (is|was|are|were|will be|has been)\b.*\b({_ROLES}|head|leader)s?\b",
+    rf"\bwho (is|was|are|were|will be|has been)\b.*\b({ROLES}|head|leader)s?\b",
     re.I,
 )
 _COUNT_QUESTION = re.compile(r"\bhow many\b|\bnumber of\b", re.I)
@@ -117,130 +113,26 @@ _IDENTIFIER_QUESTION = re.compile(
     re.I,
 )
 
-_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars?|euros?|usd|eur|million|billion|thousand)\b", re.I)
-# A quantity: a number standing alone (not part of a code such as "C-144-01", "PD-1" or the label
-# "Phase 2"), or a number word.
-_DIGITS = r"(?<![\w-])(?<!phase )\d[\d,.]*(?![\w-])"
-_NUMBER = re.compile(
-    rf"{_DIGITS}|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-    r"thousands?|several|multiple|many|few|numerous|single)\b",
-    re.I,
-)
-_PERCENT = re.compile(r"\d\s?%|\b(percent|per cent|percentage)\b", re.I)
-# A person in a role: a personal title or degree, a role, or "led by", "founded by"…
-_PERSON = re.compile(
-    rf"(?-i:\b(Dr|Mr|Mrs|Ms|Prof)\.?\s+[A-Z])|\b(M\.D|Ph\.D)\b|\b({_ROLES})s?\b|\b(led|founded|co-?founded|headed|run|invented) by\b",
-    re.I,
-)
-# A place: where something is based, or a capitalised name after "in", "at", "near" or "from".
-_PLACE = re.compile(
-    r"\b(headquartered|headquarters|based in|located in|offices? in|incorporated in|situated in)\b"
-    r"|\b(in|at|near|from) (?-i:[A-Z][a-z]+)",
-    re.I,
-)
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-# A span of time: "5–7 weeks", "three months", "a year", "48 hours".
-_SPAN = (
-    r"\b(\d[\d,.]*(\s?[-–—]\s?\d[\d,.]*)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"several|few|many)[\s-]+(minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
-)
-_DURATION = re.compile(_SPAN, re.I)
-# A point in time: a year, a month's name, a quarter or half, a calendar date, a time relative to
-# now ("next year", "late 2025"), or a span anchored to an event ("within 22 days", "5–7 weeks
-# from resection").
-_DATE = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b"
-    rf"|(?-i:\b(January|February|March|April|May|June|July|August|September|October|November|December)\b)"
-    rf"|(?-i:\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d)"
-    r"|\bQ[1-4]\b|\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+(quarter|half)\b"
-    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"
-    r"|\b(this|next|last|previous|coming|following)\s+(year|month|quarter|week|spring|summer|autumn|fall|winter)\b"
-    r"|\b(today|yesterday|tomorrow)\b"
-    rf"|{_SPAN}\s+(after|from|following|before|later|ago|post)\b|\b(after|within|following|in)\s+{_SPAN}",
-    re.I,
-)
-# A number with a unit or a percentage: "12.4 months", "31%", "2 mg/kg", "10⁹ cells", "3-fold".
-_MEASURE = re.compile(
-    r"\d\s?%|\b(percent|per cent)\b"
-    rf"|{_SPAN}"
-    r"|\d[\d,.]*\s?(×\s?10\S*\s?)?(mg|g|kg|µg|mcg|ug|ml|mL|l|IU|MIU|units?|mm|cm|m|km|cells|patients|fold|x)\b"
-    r"|\b\d[\d,.]*-fold\b|\b\d[\d,.]*\s+(of|out of)\s+\d",
-    re.I,
-)
-_COMPARED_MEASURE = re.compile(
-    rf"{_MEASURE.pattern}|\b(higher|lower|greater|smaller|longer|shorter|better|worse|more|less|fewer|"
-    r"increased?|increases|decreased?|decreases|improved?|improves|reduced?|reduces|doubled?|halved?|"
-    r"superior|inferior|similar|comparable)\b",
-    re.I,
-)
-# An identifier: a registry number (NCT02360579) or a code of letters and at least three digits
-# (C-144-01, TILVANCE-301, KEYNOTE-006), not a gene's or a protein's name (PD-1, IL-2, CTLA-4).
-_IDENTIFIER = re.compile(
-    r"\bNCT\d{8}\b|\b[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*-\d{3,}\b|\b[A-Za-z]+-\d+-\d+\b"
-)
-# A figure a question holds: a number in digits standing alone (not in a code or a label such as
-# "Phase 3"), as `_NUMBER` reads one.
-_FIGURE = re.compile(_DIGITS, re.I)
-# A named organisation: a name ending like one ("… University", "… Limited", "… Agency") or
-# starting so ("University of …"); or any capitalised name the question does not hold (checked in
-# `has_type`).
-_ORGANISATION = re.compile(
-    r"(?-i:\b[A-Z][\w&.-]*\s+(Inc|Corp|Corporation|Ltd|Limited|LLC|GmbH|AG|plc|SA|NV|University|Institute|"
-    r"Cent(er|re)|Hospital|Clinic|Agency|Administration|Foundation|Association|Society|College|Laborator(y|ies)|"
-    r"Pharmaceuticals?|Therapeutics|Biotherapeutics|Biotechnologies|Biosciences|Group|Company)\b)"
-    r"|(?-i:\b(University|Institute|College)\s+of\s+[A-Z])",
-)
-# A capitalised word inside a sentence (not its first word): a candidate name.
-_NAME = re.compile(r"(?<=[\w,;:)’'\"”]\s)(?-i:[A-Z][a-z][\w-]*)")
-# Capitalised words that name no organisation or place.
-_NOT_NAMES = frozenset(
-    "phase january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
-
-# When an organisation was founded: the date of a sentence telling of its renaming, and not of a
-# founding, is that of another event ("Originally known as Lion Biotechnologies, Iovance
-# transitioned to its current name in 2017" for "when was Lion Biotechnologies founded?"). Only a
-# renaming: a founding is told in too many ways ("has its origins in the 1951 agreement", "unified
-# … into the second German Empire") for its absence to say the date is another event's.
-_FOUNDING_QUESTION = re.compile(r"\b(founded|founding|established|incorporated|set up)\b", re.I)
-_RENAMING = re.compile(
-    r"\b(renamed|renaming|rebrand\w*|name\s+change|(formerly|originally|previously)\s+(known|called|named)"
-    r"|(changed|changing|change of|took|adopted|new|current|present)\s+(its\s+|their\s+)?"
-    r"(company\s+|corporate\s+)?names?)\b",
-    re.I,
-)
-_FOUNDING = re.compile(
-    r"\b(found(ed|ing|er|ers|ation)|co-?found\w*|establish\w*|incorporat\w*|set up|formed|formation|inception)\b",
-    re.I,
-)
-
-
-def _renaming_only(text: str) -> bool:
-    """Whether `text` tells of a renaming and of no founding."""
-    return _RENAMING.search(text) is not None and _FOUNDING.search(text) is None
-
-
 # First match wins: "how many weeks" asks for a duration, not a count.
 _CHECKS = (
-    ("money", _MONEY_QUESTION, _MONEY),
-    ("percent", _PERCENT_QUESTION, _PERCENT),
-    ("dose", _DOSE_QUESTION, _NUMBER),
-    ("person", _PERSON_QUESTION, _PERSON),
-    ("place", _PLACE_QUESTION, _PLACE),
-    ("named place", _NAMED_PLACE_QUESTION, _PLACE),
-    ("duration", _DURATION_QUESTION, _DURATION),
-    ("year", _YEAR_QUESTION, _YEAR),
-    ("date", _DATE_QUESTION, _DATE),
-    ("compared measure", _COMPARED_MEASURE_QUESTION, _COMPARED_MEASURE),
-    ("measure", _MEASURE_QUESTION, _MEASURE),
-    ("organisation", _ORGANISATION_QUESTION, _ORGANISATION),
-    ("identifier", _IDENTIFIER_QUESTION, _IDENTIFIER),
-    ("number", _COUNT_QUESTION, _NUMBER),
+    ("money", _MONEY_QUESTION),
+    ("percent", _PERCENT_QUESTION),
+    ("dose", _DOSE_QUESTION),
+    ("person", _PERSON_QUESTION),
+    ("place", _PLACE_QUESTION),
+    ("named place", _NAMED_PLACE_QUESTION),
+    ("duration", _DURATION_QUESTION),
+    ("year", _YEAR_QUESTION),
+    ("date", _DATE_QUESTION),
+    ("compared measure", _COMPARED_MEASURE_QUESTION),
+    ("measure", _MEASURE_QUESTION),
+    ("organisation", _ORGANISATION_QUESTION),
+    ("identifier", _IDENTIFIER_QUESTION),
+    ("number", _COUNT_QUESTION),
 )
 # A yes/no question that hinges on a date or a figure ("… approved in February 2024?", "… enrol
 # more than 500 patients?") is settled only by a sentence holding a fact of that kind.
-_YES_NO_FIGURES = (("date", _DATE), ("measure", _MEASURE), ("number", _FIGURE))
+_YES_NO_FIGURES = (("date", DATE), ("measure", MEASURE), ("number", FIGURE))
 
 
 def expected_type(question: str) -> str | None:
@@ -248,7 +140,7 @@ def expected_type(question: str) -> str | None:
     "compared measure", "measure", "organisation", "identifier", "number", or None when the
     question asks for no particular kind of fact. A yes/no question holding a date, a measure or a
     number asks for one."""
-    for name, asks, _ in _CHECKS:
+    for name, asks in _CHECKS:
         if asks.search(question):
             if name == "measure" and _defines_a_statistic(question):
                 return None
@@ -258,22 +150,6 @@ def expected_type(question: str) -> str | None:
     if is_yes_no(question):
         return next((name for name, holds in _YES_NO_FIGURES if holds.search(question)), None)
     return None
-
-
-def has_type(text: str, kind: str | None, question: str = "") -> bool:
-    """Whether `text` holds a fact of the expected kind (always True for None). An organisation
-    or a named place may also be any capitalised name that `question` does not hold ("Spain" for
-    "which country ruled California?"). A date asked of a founding is not that of a renaming."""
-    if kind is None:
-        return True
-    if kind in ("date", "year") and _FOUNDING_QUESTION.search(question) and _renaming_only(text):
-        return False
-    if next(has.search(text) for name, _, has in _CHECKS if name == kind):
-        return True
-    if kind in ("organisation", "named place"):
-        asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
-        return any(n.lower() not in asked and n.lower() not in _NOT_NAMES for n in _NAME.findall(text))
-    return False
 
 
 # "What is X?", "what's X", "what are X", "who is X", "what does X mean": a question that names a
@@ -300,16 +176,6 @@ _NAMING_WORD = re.compile(
 )
 # Words that hedge the question, not part of the term: "what is X exactly", "what's X, really".
 _HEDGE = re.compile(r"[\s,]+(exactly|actually|really|precisely|again|anyway|then|though)$", re.I)
-# Definitional patterns around a term X, as in definition question answering (Hildebrandt et al.,
-# 2004) and Hearst's hyponym patterns: "X is a …", "X involves …", "X (gloss)", "gloss (X)",
-# "…, X, …" (an appositive), "X, a …", "known as X", "Y such as X"; "X, which is/are …" only as a
-# copula that says what X is, not a relative clause about it ("TILs, which are believed to…").
-_COPULA = r"(?:is|are|was|were)"
-_DEFINING_VERBS = (
-    rf"{_COPULA}\s+(?:an?|the|one|its|their|designed|used|intended|made|known|called)|"
-    r"involves?|refers? to|means?|consists? of|comprises?|represents?|describes?|serves? as|serving as|"
-    r"acts? as|works? by|targets?|provides?|enables?|allows?|stands? for"
-)
 
 
 def definition_term(question: str) -> str | None:
@@ -323,26 +189,6 @@ def definition_term(question: str) -> str | None:
     if not term or len(term.split()) > MAX_TERM_WORDS or _NOT_A_TERM.search(term):
         return None
     return term
-
-
-def defines(text: str, term: str) -> bool:
-    """Whether `text` holds `term` in a defining construction (case-insensitive, Unicode dashes
-    folded; the term's plural or singular and a trailing ® allowed)."""
-    return _definition_pattern(term).search(fold(text)) is not None
-
-
-@lru_cache(maxsize=64)
-def _definition_pattern(term: str) -> re.Pattern[str]:
-    """The defining constructions around `term`, compiled once per term (not once per candidate)."""
-    singular = re.sub(r"(?<=[^s])s$", "", fold(term), flags=re.I)  # "TILs" is defined as "(TIL)"
-    x = re.escape(singular).replace(r"\ ", r"\s+") + r"(?:e?s)?®?"
-    return re.compile(
-        rf"\b{x}\s+(?:{_DEFINING_VERBS})\b"
-        rf"|\b{x}\s*\(|\([^)]*\b{x}\)"
-        rf"|,\s*{x}\s*,|\b{x}(?:,|\s*-)\s*(?:an?|the|its|their|(?:which|who)\s+{_COPULA}\s+(?!\w+(?:ed|en|ly)\b))\b"
-        rf"|\b(?:known as|called|named|such as|including|especially)\s+(?:the\s+)?{x}\b",
-        re.I,
-    )
 
 
 def _defines_a_statistic(question: str) -> bool:
@@ -377,19 +223,11 @@ def expansion_term(question: str) -> str | None:
     return next((x for x in match.group("x", "x2", "x3") if x), None) if match else None
 
 
-def expands(text: str, abbreviation: str) -> bool:
-    """Whether `text` spells `abbreviation` out: a gloss in parentheses before or after it, or
-    "X stands for"."""
-    x = re.escape(abbreviation) + r"s?"
-    spelled_out = rf"\([^)]*\b{x}\)|\b{x}\s*\(|\b{x}\s+(?:stands|is\s+short)\s+for\b"
-    return re.search(spelled_out, fold(text), re.I) is not None
-
-
 # -- Kinds of question with their own rule ---------------------------------------------------------
 
 # "When was this report written?", "what date is the document dated?": the date of the document
 # itself, which its dateline gives (a line holding only a date, which no other question is
-# answered by: see chunking.is_date_line and answer.py).
+# answered by: see chunking.is_date_line and extractor.py).
 _DOCUMENT = (
     r"report|document|article|paper|memo|brief|briefing|summary|overview|review|analysis|publication|"
     r"white\s*paper|note|text|file|piece|write-?up"
@@ -439,7 +277,7 @@ def is_yes_no(question: str) -> bool:
     return _YES_NO.search(question) is not None
 
 
-def names(question: str) -> list[str]:
+def question_names(question: str) -> list[str]:
     """The names a question holds: its words with a capital letter, its first word excepted, of
     three characters or more (a two-letter one reads as a common word once folded: "US" as "us",
     "IT" as "it"; and "US" is "U.S." in many texts)."""
@@ -456,47 +294,12 @@ _EXCLUSION = re.compile(
     rf"(\?|;|$|\s[-–—]\s|\b(what|which|who|where|when|how|why)\b|\b{_AUXILIARY}))",
     re.I,
 )
-# Words that make X one of several in a sentence ("Beyond melanoma, …", "anti-PD-1 treatments or
-# targeted therapies", "costs, logistical complexity, and …"), within a few words of it.
-_OTHERS = re.compile(
-    r"^(beyond|besides|other|apart|aside|addition|not|also|along|and|or|plus|versus|vs|than|well)$", re.I
-)
-OTHERS_WINDOW = 5  # words either side of X; lists of two or three short items ("A, B, and C") fit
 
 
-def excluded(question: str) -> str | None:
+def excluded_term(question: str) -> str | None:
     """What an exclusion question ("other than X, which …?") sets aside, or None."""
     match = _EXCLUSION.search(question)
     return match.group("x").strip(" \"'“”‘’") if match else None
-
-
-def sets_aside(text: str, aside: str) -> bool:
-    """Whether `text` names what an exclusion question sets aside (every content word of it, as
-    stems) and nowhere as one of several: then it answers about X, not about the others. X is one
-    of several when a word such as "beyond", "and" or "or" stands within OTHERS_WINDOW words of it
-    (or inside it), when a comma stands just before it ("called combustion chamber, firebox"), or
-    when a comma follows it closely and an "and" or "or" comes later (a list of longer items:
-    "Moffitt Cancer Center, MD Anderson Cancer Center, and …")."""
-    wanted = terms([aside])[0]
-    if not wanted:
-        return False
-    tokens = re.findall(rf"{TOKEN_PATTERN}|,", fold(text))
-    words = [t for t in tokens if t != ","]
-    stems = iter(terms(words) if words else [])
-    tokenized = [[] if t == "," else next(stems) for t in tokens]
-    if not set(wanted) <= {t for word in tokenized for t in word}:
-        return False
-    span = len(aside.split()) + OTHERS_WINDOW
-    for i, word in enumerate(tokenized):
-        if wanted[0] not in word:
-            continue
-        last = next((j for j in range(i, min(len(tokens), i + span)) if wanted[-1] in tokenized[j]), i)
-        near = tokens[max(0, i - OTHERS_WINDOW) : last + 1 + OTHERS_WINDOW]
-        after = tokens[last + 1 :]
-        listed = (i > 0 and tokens[i - 1] == ",") or ("," in after[:4] and {"and", "or"} & {t.lower() for t in after})
-        if listed or any(_OTHERS.match(t) for t in near):
-            return False
-    return True
 
 
 # "How does X compare with Y", "how is X different from Y", "X versus Y", "the difference between
@@ -512,10 +315,35 @@ _COMPARED = re.compile(
 )
 
 
-def compared(question: str) -> list[str]:
+def compared_sides(question: str) -> list[str]:
     """What a comparison question holds its subject against (both sides of "the difference
     between X and Y"), or [] for any other question."""
     match = _COMPARED.search(question)
     if not match:
         return []
     return [side.strip(" \"'“”‘’") for side in match.group("x", "y1", "y2", "y3", "y4") if side]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for, as ranking and confidence read it: worked out once a question,
+    for both."""
+
+    kind: str | None  # the kind of fact (expected_type)
+    term: str | None  # the term a "what is X?" question asks to have defined
+    abbreviation: str | None  # the abbreviation whose expansion is asked for
+    aside: str | None  # what an exclusion question sets aside
+    document_date: bool  # when the document itself was written
+    why_or_how: bool
+
+    @classmethod
+    def of(cls, question: str) -> "Asked":
+        """What `question` asks for, each rule read once."""
+        return cls(
+            kind=expected_type(question),
+            term=definition_term(question),
+            abbreviation=expansion_term(question),
+            aside=excluded_term(question),
+            document_date=asks_document_date(question),
+            why_or_how=is_why_or_how(question),
+        )

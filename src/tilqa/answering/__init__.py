@@ -1,0 +1,17 @@
+"""Answering: from retrieved passages to a cited answer, in the order the work is done.
+
+- `asked.py`: what a question asks for (a kind of fact, a term to define, an abbreviation to
+  spell out, what an exclusion question sets aside, the sides of a comparison), as `Asked`.
+- `holds.py`: whether a sentence holds what is asked (`has_type`, `defines`, `expands`,
+  `sets_aside`).
+- `extractor.py`: `AnswerExtractor` scores the candidate sentences with both, and chooses the
+  answer and its confidence (`Extraction`).
+- `citations.py`: the chosen answer as `Citation`s, in the order they are cited.
+"""
+
+from __future__ import annotations
+
+from .citations import answer_text, cite
+from .extractor import AnswerExtractor, Candidate, Extraction
+
+__all__ = ["AnswerExtractor", "Candidate", "Extraction", "answer_text", "cite"]
