@@ -98,13 +98,12 @@ def cold_start(code: str, runs: int) -> tuple[float, float, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from tilqa.config import DEFAULT_MODEL
-    from tilqa.onnx_encoder import default_cache_dir
+    from tilqa.config import DEFAULT_MODEL, default_onnx_cache_dir
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--corpus-dir", type=Path, default=REPO / "corpus")
-    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
+    parser.add_argument("--cache-dir", type=Path, default=default_onnx_cache_dir())
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the corpus per encoder")
     parser.add_argument("--latency-runs", type=int, default=50)
     parser.add_argument("--cold-runs", type=int, default=5)

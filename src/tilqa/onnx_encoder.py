@@ -24,10 +24,11 @@ import warnings
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from .config import DEVICES, Device, default_onnx_cache_dir
 from .embedding import TokenVectors, resolve_model
 from .errors import SettingsError, TilqaError
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:  # onnxruntime and tokenizers load on first use, not at import
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "cuda")
 POOLING_MODES = ("mean", "cls", "max")
 EXPORT_FORMAT = 1  # bump when the export folder's layout or meaning changes: old exports are then ignored
 MODEL_FILE = "model.onnx"
@@ -49,11 +49,6 @@ PIPELINE_FILE = "pipeline.json"  # written last: a folder holding it is complete
 _EXPORT_PACKAGES = ("torch", "transformers", "sentence-transformers", "onnx", "onnxscript", "onnxruntime")
 _ABANDONED_AFTER = 6 * 3600  # seconds: an export takes well under a minute; older temporary folders are dead
 _EXPORT_TOLERANCE = 1e-4  # max abs difference of last_hidden_state, ONNX vs torch, checked on export
-
-
-def default_cache_dir() -> Path:
-    """Where exports are cached unless a folder is given: ~/.cache/tilqa/onnx."""
-    return Path.home() / ".cache" / "tilqa" / "onnx"
 
 
 @dataclass(frozen=True)
@@ -427,7 +422,7 @@ class OnnxEmbedder:
         batch_size: int = 32,
         cache_dir: Path | None = None,
         quantize: bool = False,
-        device: Literal["auto", "cpu", "cuda"] = "cpu",
+        device: Device = "cpu",
     ) -> None:
         if device not in DEVICES:
             raise SettingsError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
@@ -438,7 +433,7 @@ class OnnxEmbedder:
         # model's, never mixed with fp32 or torch vectors, which are the same (to 1e-6).
         self.model_name = f"{model}#int8" if quantize else model
         self.batch_size = batch_size
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_onnx_cache_dir()
         self.quantize = quantize
         self.device = device
         self._runtime: _Runtime | None = None
