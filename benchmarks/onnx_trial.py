@@ -47,7 +47,7 @@ def corpus_sentences(corpus_dir: Path) -> list[str]:
 
 
 def encoders(model: str, cache_dir: Path) -> dict:
-    from tilqa.embedding import Embedder
+    from tilqa.encoders import Embedder
     from tilqa.onnx_encoder import OnnxEmbedder
 
     return {
@@ -60,7 +60,7 @@ def encoders(model: str, cache_dir: Path) -> dict:
 def cold_start_code(label: str, model: str, cache_dir: Path) -> str:
     """A program that imports an encoder, embeds one sentence and prints its peak memory (MiB)."""
     if label == "torch":
-        make = f"from tilqa.embedding import Embedder; e = Embedder({model!r})"
+        make = f"from tilqa.encoders import Embedder; e = Embedder({model!r})"
     else:
         make = (
             "from tilqa.onnx_encoder import OnnxEmbedder; "

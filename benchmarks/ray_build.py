@@ -53,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from tilqa.config import DEFAULT_MODEL
-    from tilqa.embedding import Embedder
+    from tilqa.encoders import Embedder
     from tilqa.ray_encoder import LocalCluster, RayEncoder
 
     texts = scifact_sentences(args.data, args.abstracts)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import tilqa
-import tilqa.embedding
+import tilqa.encoders.torch
 
 from helpers import HashEncoder, free_port
 
@@ -48,7 +48,7 @@ def fast_tier_loads_no_model(request: pytest.FixtureRequest, monkeypatch: pytest
             "mark it @pytest.mark.model, or give its Assistant embedder=HashEncoder()"
         )
 
-    monkeypatch.setattr(tilqa.embedding, "load_model", refuse)
+    monkeypatch.setattr(tilqa.encoders.torch, "load_model", refuse)
 
 
 @pytest.fixture(scope="session")

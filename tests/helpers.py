@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 import tilqa
-from tilqa.embedding import TokenVectors
+from tilqa.encoders import TokenVectors
 
 
 def free_port() -> int:

@@ -21,7 +21,7 @@ pytest.importorskip("onnxscript", reason="exporting to ONNX needs onnxscript")
 
 from tilqa import onnx_encoder  # noqa: E402
 from tilqa.config import DEFAULT_MODEL  # noqa: E402
-from tilqa.embedding import Embedder  # noqa: E402
+from tilqa.encoders import Embedder  # noqa: E402
 from tilqa.errors import SettingsError, TilqaError  # noqa: E402
 from tilqa.onnx_encoder import OnnxEmbedder, export_onnx, find_export, pool  # noqa: E402
 
@@ -181,7 +181,7 @@ def test_cls_pooled_local_model_matches_torch(tmp_path: Path) -> None:
     """Any local sentence-transformers folder exports; CLS pooling, and no Normalize module."""
     from sentence_transformers import SentenceTransformer, models
 
-    from tilqa.embedding import resolve_model
+    from tilqa.encoders import resolve_model
 
     transformer = models.Transformer(resolve_model(DEFAULT_MODEL))
     pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="cls")
@@ -199,7 +199,7 @@ def test_cls_pooled_local_model_matches_torch(tmp_path: Path) -> None:
 def test_unsupported_pooling_is_refused(tmp_path: Path) -> None:
     from sentence_transformers import SentenceTransformer, models
 
-    from tilqa.embedding import resolve_model
+    from tilqa.encoders import resolve_model
 
     transformer = models.Transformer(resolve_model(DEFAULT_MODEL))
     pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="weightedmean")

@@ -227,7 +227,7 @@ def _ready_actors(cluster) -> dict[int, str]:
 @pytest.mark.model
 @needs_ray
 def test_a_worker_killed_mid_build_is_replaced_and_the_vectors_are_the_same(cluster) -> None:
-    from tilqa.embedding import Embedder
+    from tilqa.encoders import Embedder
     from tilqa.ray_encoder import RayEncoder
 
     texts = [f"{s} (copy {copy})" for copy in range(8) for p in PRODUCTS for s in _paragraph(*p).split(". ")]

@@ -15,7 +15,7 @@ from .answer import AnswerExtractor, Candidate, Extraction
 from .citations import answer_text, cite
 from .config import Settings
 from .corpus import corpus_fingerprint
-from .embedding import Encoder, make_encoder
+from .encoders import Encoder, make_encoder
 from .errors import IndexCorruptError, IndexFormatError, QuestionError
 from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason, stamps
 from .question import clean_question

@@ -13,7 +13,7 @@ from typing import Sequence
 from ._version import __version__
 from .assistant import Assistant
 from .config import Settings
-from .embedding import Encoder
+from .encoders import Encoder
 from .errors import TilqaError
 from .results import Answer
 

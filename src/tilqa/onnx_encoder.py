@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from .config import DEVICES, Device, default_onnx_cache_dir
-from .embedding import TokenVectors, resolve_model
+from .encoders.base import TokenVectors, resolve_model
 from .errors import SettingsError, TilqaError
 
 if TYPE_CHECKING:  # onnxruntime and tokenizers load on first use, not at import

@@ -28,7 +28,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .config import DEFAULT_MODEL
-from .embedding import Embedder, TokenVectors
+from .encoders import Embedder, TokenVectors
 from .errors import ClusterError, SettingsError, TilqaError
 from .progress import text_progress
 

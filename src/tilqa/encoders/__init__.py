@@ -1,0 +1,16 @@
+"""Encoders: what turns text into the vectors the index stores and questions are matched with.
+
+- `base`: the `Encoder` protocol, `TokenVectors`, `text_key`, `resolve_model` (the bundled model).
+- `factory`: `make_encoder(settings)`, the encoder a `Settings` asks for.
+- `torch`: `Embedder`, sentence-transformers on torch.
+
+Importing this package loads no model and imports no torch: each encoder loads on first use.
+"""
+
+from __future__ import annotations
+
+from .base import Encoder, TokenVectors, resolve_model, text_key
+from .factory import make_encoder
+from .torch import Embedder
+
+__all__ = ["Embedder", "Encoder", "TokenVectors", "make_encoder", "resolve_model", "text_key"]
