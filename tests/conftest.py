@@ -42,7 +42,7 @@ def fast_tier_loads_no_model(request: pytest.FixtureRequest, monkeypatch: pytest
     if request.node.get_closest_marker("model") is not None:
         return
 
-    def refuse(name: str):
+    def refuse(name: str, device: str = "cpu"):
         raise AssertionError(
             f"{request.node.nodeid} loads the embedding model {name!r}: "
             "mark it @pytest.mark.model, or give its Assistant embedder=HashEncoder()"
