@@ -48,7 +48,7 @@ def corpus_sentences(corpus_dir: Path) -> list[str]:
 
 def encoders(model: str, cache_dir: Path) -> dict:
     from tilqa.encoders import Embedder
-    from tilqa.onnx_encoder import OnnxEmbedder
+    from tilqa.encoders import OnnxEmbedder
 
     return {
         "torch": Embedder(model),
@@ -63,7 +63,7 @@ def cold_start_code(label: str, model: str, cache_dir: Path) -> str:
         make = f"from tilqa.encoders import Embedder; e = Embedder({model!r})"
     else:
         make = (
-            "from tilqa.onnx_encoder import OnnxEmbedder; "
+            "from tilqa.encoders import OnnxEmbedder; "
             f"e = OnnxEmbedder({model!r}, cache_dir={str(cache_dir)!r}, quantize={label == 'onnx int8'})"
         )
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the (large) parent across exec

@@ -3,6 +3,8 @@
 - `base`: the `Encoder` protocol, `TokenVectors`, `text_key`, `resolve_model` (the bundled model).
 - `factory`: `make_encoder(settings)`, the encoder a `Settings` asks for.
 - `torch`: `Embedder`, sentence-transformers on torch.
+- `onnx_export`: the model exported to ONNX once, cached, optionally quantized to int8.
+- `onnx_runtime`: `OnnxEmbedder`, the default: the export run by onnxruntime, without torch.
 
 Importing this package loads no model and imports no torch: each encoder loads on first use.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from .base import Encoder, TokenVectors, resolve_model, text_key
 from .factory import make_encoder
+from .onnx_runtime import OnnxEmbedder
 from .torch import Embedder
 
-__all__ = ["Embedder", "Encoder", "TokenVectors", "make_encoder", "resolve_model", "text_key"]
+__all__ = ["Embedder", "Encoder", "OnnxEmbedder", "TokenVectors", "make_encoder", "resolve_model", "text_key"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import Encoder
+from .onnx_runtime import OnnxEmbedder
 from .torch import Embedder
 
 if TYPE_CHECKING:
@@ -15,8 +16,6 @@ def make_encoder(settings: "Settings") -> Encoder:
     """The encoder the settings ask for: ONNX Runtime (the default), int8 ONNX, or torch."""
     if settings.backend == "torch":
         return Embedder(settings.model, settings.batch_size, settings.device)
-    from ..onnx_encoder import OnnxEmbedder
-
     return OnnxEmbedder(
         settings.model,
         settings.batch_size,
