@@ -54,7 +54,8 @@ def main() -> None:
 
     from tilqa.config import DEFAULT_MODEL
     from tilqa.encoders import Embedder
-    from tilqa.ray_encoder import LocalCluster, RayEncoder
+    from tilqa.encoders import RayEncoder
+    from tilqa.testing import LocalCluster
 
     texts = scifact_sentences(args.data, args.abstracts)
     log(f"{len(texts)} sentences of {args.abstracts} SciFact abstracts")
