@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     state = code_state()  # before the import: the code that is loaded
     from tilqa.config import Settings
-    from tilqa.embedding import Embedder
+    from tilqa.encoders import Embedder
     from tilqa.index import load_index, refresh_index
     from tilqa.lexical import LexicalIndex
     from tilqa.retrieval import Retriever

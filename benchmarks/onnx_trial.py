@@ -47,8 +47,8 @@ def corpus_sentences(corpus_dir: Path) -> list[str]:
 
 
 def encoders(model: str, cache_dir: Path) -> dict:
-    from tilqa.embedding import Embedder
-    from tilqa.onnx_encoder import OnnxEmbedder
+    from tilqa.encoders import Embedder
+    from tilqa.encoders import OnnxEmbedder
 
     return {
         "torch": Embedder(model),
@@ -60,10 +60,10 @@ def encoders(model: str, cache_dir: Path) -> dict:
 def cold_start_code(label: str, model: str, cache_dir: Path) -> str:
     """A program that imports an encoder, embeds one sentence and prints its peak memory (MiB)."""
     if label == "torch":
-        make = f"from tilqa.embedding import Embedder; e = Embedder({model!r})"
+        make = f"from tilqa.encoders import Embedder; e = Embedder({model!r})"
     else:
         make = (
-            "from tilqa.onnx_encoder import OnnxEmbedder; "
+            "from tilqa.encoders import OnnxEmbedder; "
             f"e = OnnxEmbedder({model!r}, cache_dir={str(cache_dir)!r}, quantize={label == 'onnx int8'})"
         )
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the (large) parent across exec
@@ -98,13 +98,12 @@ def cold_start(code: str, runs: int) -> tuple[float, float, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from tilqa.config import DEFAULT_MODEL
-    from tilqa.onnx_encoder import default_cache_dir
+    from tilqa.config import DEFAULT_MODEL, default_onnx_cache_dir
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--corpus-dir", type=Path, default=REPO / "corpus")
-    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir())
+    parser.add_argument("--cache-dir", type=Path, default=default_onnx_cache_dir())
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the corpus per encoder")
     parser.add_argument("--latency-runs", type=int, default=50)
     parser.add_argument("--cold-runs", type=int, default=5)

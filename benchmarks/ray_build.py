@@ -53,8 +53,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from tilqa.config import DEFAULT_MODEL
-    from tilqa.embedding import Embedder
-    from tilqa.ray_encoder import LocalCluster, RayEncoder
+    from tilqa.encoders import Embedder
+    from tilqa.encoders import RayEncoder
+    from tilqa.testing import LocalCluster
 
     texts = scifact_sentences(args.data, args.abstracts)
     log(f"{len(texts)} sentences of {args.abstracts} SciFact abstracts")

@@ -261,7 +261,7 @@ def synthetic_corpus(folder: Path, documents: dict[str, str], copies: int) -> No
 def synthetic_build(source_index: str, source_corpus: str) -> None:
     """(child) Build the synthetic index of TILQA_CORPUS_DIR with NoisyCopies."""
     import tilqa
-    from tilqa.embedding import make_encoder
+    from tilqa.encoders import make_encoder
     from tilqa.index import refresh_index
 
     settings = tilqa.Settings.load()

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace, questions: list[str], tmp: Path) -> int:
     # In process, model loaded once.
     started = time.perf_counter()
     from tilqa import Assistant, Settings
-    from tilqa.embedding import load_model
+    from tilqa.encoders.torch import load_model
     from tilqa.index import BUILDS
 
     import_seconds = time.perf_counter() - started

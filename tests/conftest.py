@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import tilqa
-import tilqa.embedding
+import tilqa.encoders.torch
 
 from helpers import HashEncoder, free_port, write_brief
 
@@ -43,13 +43,13 @@ def fast_tier_loads_no_model(request: pytest.FixtureRequest, monkeypatch: pytest
     if request.node.get_closest_marker("model") is not None:
         return
 
-    def refuse(name: str):
+    def refuse(name: str, device: str = "cpu"):
         raise AssertionError(
             f"{request.node.nodeid} loads the embedding model {name!r}: "
             "mark it @pytest.mark.model, or give its Assistant embedder=HashEncoder()"
         )
 
-    monkeypatch.setattr(tilqa.embedding, "load_model", refuse)
+    monkeypatch.setattr(tilqa.encoders.torch, "load_model", refuse)
 
 
 @pytest.fixture(scope="session")

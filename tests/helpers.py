@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 import tilqa
-from tilqa.embedding import TokenVectors
+from tilqa.encoders import TokenVectors
 
 
 def free_port() -> int:

@@ -8,7 +8,8 @@ import pytest
 
 import tilqa
 from tilqa.config import DEFAULT_MODEL
-from tilqa.embedding import Embedder, load_model, resolve_model
+from tilqa.encoders import Embedder, resolve_model
+from tilqa.encoders.torch import load_model
 
 from helpers import HashEncoder
 

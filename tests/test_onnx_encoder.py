@@ -19,11 +19,12 @@ import pytest
 pytest.importorskip("onnxruntime", reason="the ONNX encoder needs onnxruntime")
 pytest.importorskip("onnxscript", reason="exporting to ONNX needs onnxscript")
 
-from tilqa import onnx_encoder  # noqa: E402
+from tilqa.encoders import onnx_export, onnx_runtime  # noqa: E402
 from tilqa.config import DEFAULT_MODEL  # noqa: E402
-from tilqa.embedding import Embedder  # noqa: E402
+from tilqa.encoders import Embedder  # noqa: E402
 from tilqa.errors import SettingsError, TilqaError  # noqa: E402
-from tilqa.onnx_encoder import OnnxEmbedder, export_onnx, find_export, pool  # noqa: E402
+from tilqa.encoders.onnx_export import export_onnx, find_export  # noqa: E402
+from tilqa.encoders.onnx_runtime import OnnxEmbedder, pool  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_FILE = ROOT / "corpus" / "iovance-rd-focus.txt"
@@ -93,7 +94,7 @@ def test_second_embedder_reuses_the_export(onnx_cache: Path, caplog: pytest.LogC
     folder = find_export(DEFAULT_MODEL, onnx_cache)
     assert folder is not None
     before = (folder / "model.onnx").stat().st_mtime_ns
-    with caplog.at_level(logging.INFO, logger="tilqa.onnx_encoder"):
+    with caplog.at_level(logging.INFO, logger="tilqa.encoders"):
         embedder = OnnxEmbedder(DEFAULT_MODEL, cache_dir=onnx_cache)
         embedder.encode(["Which cells does lifileucel use?"])
         assert export_onnx(DEFAULT_MODEL, onnx_cache) == folder
@@ -109,7 +110,7 @@ def test_second_embedder_reuses_the_export(onnx_cache: Path, caplog: pytest.LogC
 def test_encoding_imports_no_torch(onnx_cache: Path) -> None:
     code = (
         "import sys\n"
-        "import tilqa.onnx_encoder as m\n"
+        "import tilqa.encoders.onnx_runtime as m\n"
         f"e = m.OnnxEmbedder({DEFAULT_MODEL!r}, cache_dir={str(onnx_cache)!r})\n"
         "v, t = e.encode_with_tokens(['Iovance develops tumor infiltrating lymphocyte therapies.'])\n"
         "assert v.shape == (1, 384) and len(t[0].ids) > 5, v.shape\n"
@@ -125,8 +126,8 @@ def test_encoding_imports_no_torch(onnx_cache: Path) -> None:
 @model
 def test_concurrent_first_use_opens_one_session(onnx_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     opened = []
-    real_session = onnx_encoder.open_session
-    monkeypatch.setattr(onnx_encoder, "open_session", lambda *a: opened.append(a) or real_session(*a))
+    real_session = onnx_runtime.open_session
+    monkeypatch.setattr(onnx_runtime, "open_session", lambda *a: opened.append(a) or real_session(*a))
     embedder = OnnxEmbedder(DEFAULT_MODEL, cache_dir=onnx_cache)
     results: list[np.ndarray] = []
     threads = [
@@ -156,7 +157,7 @@ def test_cuda_without_a_gpu_falls_back_to_cpu(onnx_cache: Path, caplog: pytest.L
 
     if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
         pytest.skip("this onnxruntime has CUDA: nothing falls back")
-    with caplog.at_level(logging.WARNING, logger="tilqa.onnx_encoder"):
+    with caplog.at_level(logging.WARNING, logger="tilqa.encoders.onnx_runtime"):
         vectors = OnnxEmbedder(DEFAULT_MODEL, cache_dir=onnx_cache, device="cuda").encode(["lifileucel"])
     assert vectors.shape == (1, 384)
     assert any("CUDAExecutionProvider" in r.getMessage() for r in caplog.records)
@@ -181,7 +182,7 @@ def test_cls_pooled_local_model_matches_torch(tmp_path: Path) -> None:
     """Any local sentence-transformers folder exports; CLS pooling, and no Normalize module."""
     from sentence_transformers import SentenceTransformer, models
 
-    from tilqa.embedding import resolve_model
+    from tilqa.encoders import resolve_model
 
     transformer = models.Transformer(resolve_model(DEFAULT_MODEL))
     pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="cls")
@@ -199,7 +200,7 @@ def test_cls_pooled_local_model_matches_torch(tmp_path: Path) -> None:
 def test_unsupported_pooling_is_refused(tmp_path: Path) -> None:
     from sentence_transformers import SentenceTransformer, models
 
-    from tilqa.embedding import resolve_model
+    from tilqa.encoders import resolve_model
 
     transformer = models.Transformer(resolve_model(DEFAULT_MODEL))
     pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="weightedmean")
@@ -231,18 +232,18 @@ def test_bad_arguments_are_refused_early() -> None:
 
 def _fake_export(model: str, folder: Path) -> None:
     (folder / "model.onnx").write_bytes(b"fake")
-    (folder / "pipeline.json").write_text(json.dumps({"format": onnx_encoder.EXPORT_FORMAT}), "utf-8")
+    (folder / "pipeline.json").write_text(json.dumps({"format": onnx_export.EXPORT_FORMAT}), "utf-8")
 
 
 def test_losing_an_export_race_uses_the_winner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    final = onnx_encoder.export_folder(DEFAULT_MODEL, tmp_path)
+    final = onnx_export.export_folder(DEFAULT_MODEL, tmp_path)
 
     def export_while_another_process_wins(model: str, folder: Path) -> None:
         _fake_export(model, folder)
         final.mkdir()
         (final / "pipeline.json").write_text('{"winner": true}', "utf-8")
 
-    monkeypatch.setattr(onnx_encoder, "export_model", export_while_another_process_wins)
+    monkeypatch.setattr(onnx_export, "export_model", export_while_another_process_wins)
     assert export_onnx(DEFAULT_MODEL, tmp_path) == final
     assert json.loads((final / "pipeline.json").read_text("utf-8")) == {"winner": True}
     assert sorted(p.name for p in tmp_path.iterdir()) == [final.name]  # the loser's folder is gone
@@ -253,7 +254,7 @@ def test_a_failed_export_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.Mo
         (folder / "model.onnx").write_bytes(b"half")
         raise TilqaError("exporter crashed")
 
-    monkeypatch.setattr(onnx_encoder, "export_model", broken)
+    monkeypatch.setattr(onnx_export, "export_model", broken)
     with pytest.raises(TilqaError, match="crashed"):
         export_onnx(DEFAULT_MODEL, tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -263,12 +264,12 @@ def test_a_failed_export_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.Mo
 def test_without_the_exporter_any_export_of_the_same_files_is_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(onnx_encoder, "export_model", _fake_export)
+    monkeypatch.setattr(onnx_export, "export_model", _fake_export)
     made = export_onnx(DEFAULT_MODEL, tmp_path)
     assert find_export(DEFAULT_MODEL, tmp_path) == made
-    real_version = onnx_encoder.package_version
-    monkeypatch.setattr(onnx_encoder, "package_version", lambda p: None if p == "torch" else real_version(p))
-    assert onnx_encoder.export_folder(DEFAULT_MODEL, tmp_path) != made  # another key without torch...
+    real_version = onnx_export.package_version
+    monkeypatch.setattr(onnx_export, "package_version", lambda p: None if p == "torch" else real_version(p))
+    assert onnx_export.export_folder(DEFAULT_MODEL, tmp_path) != made  # another key without torch...
     assert find_export(DEFAULT_MODEL, tmp_path) == made  # ...yet the export is found
     assert find_export(DEFAULT_MODEL, tmp_path, quantize=True) is None
     with pytest.raises(TilqaError, match="needs torch"):
@@ -281,6 +282,6 @@ def test_an_abandoned_temporary_export_is_removed(tmp_path: Path, monkeypatch: p
         folder.mkdir()
         (folder / "model.onnx").write_bytes(b"half")
     os.utime(old, (0, 0))
-    monkeypatch.setattr(onnx_encoder, "export_model", _fake_export)
+    monkeypatch.setattr(onnx_export, "export_model", _fake_export)
     made = export_onnx(DEFAULT_MODEL, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([made.name, recent.name])

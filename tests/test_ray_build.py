@@ -76,12 +76,12 @@ QUESTIONS = [
 
 
 def test_importing_ray_encoder_does_not_import_ray() -> None:
-    code = "import sys, tilqa.ray_encoder; sys.exit('ray' in sys.modules)"
+    code = "import sys, tilqa.encoders.ray; sys.exit('ray' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
 
 
 def test_without_the_ray_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tilqa.ray_encoder import RayEncoder
+    from tilqa.encoders import RayEncoder
 
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
     with pytest.raises(tilqa.SettingsError, match=r"pip install 'tilqa\[ray\]'") as caught:
@@ -96,7 +96,7 @@ def test_unreachable_cluster_fails_fast_with_one_line(tmp_path: Path) -> None:
 
     code = (
         "import sys, time, tilqa\n"
-        "from tilqa import ClusterError\nfrom tilqa.ray_encoder import RayEncoder\n"
+        "from tilqa import ClusterError\nfrom tilqa.encoders import RayEncoder\n"
         "started = time.monotonic()\n"
         f"encoder = RayEncoder(address='127.0.0.2:{free_port()}')\n"
         "try:\n"
@@ -119,7 +119,7 @@ def test_unreachable_cluster_fails_fast_with_one_line(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def cluster():
     """Two Ray nodes of one CPU each on this machine, stopped by process group at the end."""
-    from tilqa.ray_encoder import LocalCluster
+    from tilqa.testing import LocalCluster
 
     local = LocalCluster(nodes=2, cpus_per_node=1)
     try:
@@ -146,7 +146,7 @@ def local_build(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tilqa
 
 @pytest.fixture(scope="module")
 def ray_build(cluster, corpus: Path, tmp_path_factory: pytest.TempPathFactory):
-    from tilqa.ray_encoder import RayEncoder
+    from tilqa.encoders import RayEncoder
 
     encoder = RayEncoder(DEFAULT_MODEL, cluster.address)
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("ray-index"), embedder=encoder)
@@ -227,8 +227,8 @@ def _ready_actors(cluster) -> dict[int, str]:
 @pytest.mark.model
 @needs_ray
 def test_a_worker_killed_mid_build_is_replaced_and_the_vectors_are_the_same(cluster) -> None:
-    from tilqa.embedding import Embedder
-    from tilqa.ray_encoder import RayEncoder
+    from tilqa.encoders import Embedder
+    from tilqa.encoders import RayEncoder
 
     texts = [f"{s} (copy {copy})" for copy in range(8) for p in PRODUCTS for s in _paragraph(*p).split(". ")]
     encoder = RayEncoder(DEFAULT_MODEL, cluster.address, batch_size=8)
@@ -270,7 +270,8 @@ def test_a_failed_ray_build_raises_one_line_and_leaves_the_old_index_live(
     """Workers that cannot load the model fail the build with a ClusterError; the index it was
     to replace stays live, and a local build finds it up to date."""
     from tilqa.index import current_build
-    from tilqa.ray_encoder import ClusterError, RayEncoder
+    from tilqa import ClusterError
+    from tilqa.encoders import RayEncoder
 
     index = tmp_path / "index"
     shutil.copytree(ray_build[0].settings.index_dir, index, symlinks=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ._version import __version__
 from .assistant import Assistant, DocumentSummary, Explanation
 from .config import DEFAULT_MODEL, Settings
-from .embedding import Encoder
+from .encoders import Encoder
 from .errors import (
     ClusterError,
     CorpusError,

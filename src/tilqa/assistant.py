@@ -14,7 +14,7 @@ import numpy as np
 from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
 from .config import Settings
 from .corpus import corpus_fingerprint
-from .embedding import Encoder, make_encoder
+from .encoders import Encoder, make_encoder
 from .errors import IndexCorruptError, IndexFormatError, QuestionError
 from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason, stamps
 from .question import clean_question

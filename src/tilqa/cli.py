@@ -13,7 +13,7 @@ from typing import Sequence
 from ._version import __version__
 from .assistant import Assistant
 from .config import Settings
-from .embedding import Encoder
+from .encoders import Encoder
 from .errors import TilqaError
 from .results import Answer
 
@@ -99,7 +99,7 @@ def _embedder(command: str, settings: Settings) -> Encoder | None:
     """A RayEncoder when a build is to be embedded on a Ray cluster; None embeds here."""
     if command != "build" or not settings.ray_address:
         return None
-    from .ray_encoder import RayEncoder
+    from .encoders.ray import RayEncoder
 
     return RayEncoder(settings.model, settings.ray_address, settings.batch_size)
 

@@ -36,6 +36,11 @@ def _default_root() -> Path:
     return root if (root / "corpus").is_dir() else Path.cwd()
 
 
+def default_onnx_cache_dir() -> Path:
+    """Where ONNX exports of the model are cached unless a folder is given: ~/.cache/tilqa/onnx."""
+    return Path.home() / ".cache" / "tilqa" / "onnx"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that changes what tilqa builds or answers.
@@ -57,7 +62,7 @@ class Settings:
     # vectors, measured in benchmarks/README.md). "auto" uses a CUDA GPU when there is one.
     backend: Backend = "onnx"
     device: Device = "auto"
-    onnx_cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "tilqa" / "onnx")
+    onnx_cache_dir: Path = field(default_factory=default_onnx_cache_dir)
     batch_size: int = 32
     # The Ray cluster `tilqa build` embeds on: its head's HOST:PORT, ray://HOST:PORT, or "auto"
     # for the one running here; empty embeds in this process (needs the `tilqa[ray]` extra).

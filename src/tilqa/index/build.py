@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 
 from ..config import Settings
 from ..corpus import CorpusFile, Document, SkippedFile, read_document, require_documents, scan_corpus, warn_skipped
-from ..embedding import Encoder
+from ..encoders import Encoder
 from ..errors import IndexCorruptError, IndexFormatError
 from ..progress import progress
 from .manifest import manifest_for, stale_reason

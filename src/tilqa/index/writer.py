@@ -27,7 +27,7 @@ from .. import token_codec
 from ..chunking import chunk_document
 from ..config import Settings
 from ..corpus import Document
-from ..embedding import Encoder, TokenVectors, text_key
+from ..encoders import Encoder, TokenVectors, text_key
 from ..lexical import LexicalIndex, terms
 from ..sentence_features import antecedents, typicality
 from ..token_codec import TokenCodec

