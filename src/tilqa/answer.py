@@ -26,7 +26,7 @@ from .answer_type import (
     names,
     sets_aside,
 )
-from .chunking import is_date_line
+from .documents import is_date_line
 from .index import IndexData
 from .lexical import terms
 from .sentence_features import ANAPHOR

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from .documents import READABLE, SUFFIXES, Document, SkippedFile
 from .errors import CorpusError, ExtractionError
-from .formats import SUFFIXES, Heading, extract
+from .formats import extract
 from .progress import progress
 
 log = logging.getLogger(__name__)
-
-READABLE = ", ".join(sorted(SUFFIXES))
 
 
 @dataclass(frozen=True)
@@ -42,30 +41,6 @@ class Stamp:
     size: int
     mtime_ns: int
     sha256: str
-
-
-@dataclass(frozen=True)
-class Document:
-    """One document's extracted text: citation offsets index into `text`.
-
-    `headings` lists its heading lines (None for plain text, whose headings the chunker finds),
-    and `pages[i]` is where page i + 1 starts in `text` (PDF only).
-    """
-
-    source: str
-    text: str
-    sha256: str
-    format: str = "text"
-    headings: tuple[Heading, ...] | None = None
-    pages: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file left out of the index, and why."""
-
-    source: str
-    reason: str
 
 
 def file_hash(data: bytes) -> str:

@@ -10,18 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..documents import Heading
 from ..errors import ExtractionError
 
 __all__ = ["Extracted", "ExtractionError", "Heading", "TextBuilder", "clean_block"]
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading line of `Extracted.text`: `text[start:end]` is its text; level 1 is the top."""
-
-    start: int
-    end: int
-    level: int
 
 
 @dataclass(frozen=True)

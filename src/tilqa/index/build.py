@@ -10,7 +10,8 @@ import time
 from typing import Iterator, Sequence
 
 from ..config import Settings
-from ..corpus import CorpusFile, Document, SkippedFile, read_document, require_documents, scan_corpus, warn_skipped
+from ..corpus import CorpusFile, read_document, require_documents, scan_corpus, warn_skipped
+from ..documents import Document, SkippedFile
 from ..embedding import Encoder
 from ..errors import IndexCorruptError, IndexFormatError
 from ..progress import progress

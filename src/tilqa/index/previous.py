@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..corpus import Document
+from ..documents import Document
 from ..errors import IndexCorruptError
 from ..token_codec import TokenCodec
 from . import files as f

@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence, Ty
 
 import numpy as np
 
-from ..chunking import SECTION_SEPARATOR
-from ..corpus import Document, SkippedFile
-from ..formats import Heading
+from ..documents import SECTION_SEPARATOR, Document, Heading, SkippedFile
 from ..lexical import LexicalIndex
 from ..token_scoring import SentenceTokens
 

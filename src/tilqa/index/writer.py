@@ -26,7 +26,7 @@ import numpy as np
 from .. import token_codec
 from ..chunking import chunk_document
 from ..config import Settings
-from ..corpus import Document
+from ..documents import Document
 from ..embedding import Encoder, TokenVectors, text_key
 from ..lexical import LexicalIndex, terms
 from ..sentence_features import antecedents, typicality
