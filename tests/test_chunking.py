@@ -2,7 +2,8 @@ from pathlib import Path
 
 from tilqa import Settings
 from tilqa.chunking import SECTION_SEPARATOR, chunk_document, heading_text, paragraphs
-from tilqa.corpus import Document, load_corpus
+from tilqa.documents import Document
+from tilqa.indexing import load_corpus
 
 from helpers import document_text
 

@@ -7,8 +7,9 @@ import pytest
 
 from tilqa import CorpusError
 from tilqa.config import Settings
-from tilqa.corpus import Stamp, file_hash, load_corpus, scan_corpus
+from tilqa.corpus import Stamp, file_hash, scan_corpus
 from tilqa.index import manifest_for, stamps
+from tilqa.indexing import load_corpus
 
 from helpers import write_corpus
 
@@ -29,7 +30,7 @@ def test_unreadable_files_are_skipped_with_a_warning_naming_them(tmp_path: Path,
         "latin1.txt": "caf\xe9".encode("latin-1"),
         "image.txt": b"\x89PNG\r\n\x1a\n\x00\x00binary",
     })
-    with caplog.at_level(logging.WARNING, logger="tilqa.corpus"):
+    with caplog.at_level(logging.WARNING, logger="tilqa.indexing.reading"):
         documents, skipped = load_corpus(tmp_path)
     assert [d.source for d in documents] == ["good.txt"]
     reasons = {s.source: s.reason for s in skipped}

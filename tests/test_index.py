@@ -14,7 +14,8 @@ import pytest
 
 import tilqa
 from tilqa import IndexCorruptError, IndexLockedError, Settings
-from tilqa.index import BUILDS, build_lock, current_build, load_index, refresh_index
+from tilqa.index import BUILDS, build_lock, current_build, load_index
+from tilqa.indexing import refresh_index
 
 from helpers import SMALL_CORPUS, HashEncoder, document_text, write_corpus
 

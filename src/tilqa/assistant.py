@@ -17,7 +17,7 @@ from .config import Settings
 from .corpus import corpus_fingerprint
 from .embedding import Encoder, make_encoder
 from .errors import IndexCorruptError, IndexFormatError, QuestionError
-from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason, stamps
+from .index import BuildReport, IndexData, current_build, load_index, stale_reason, stamps
 from .question import clean_question
 from .results import Answer
 from .retrieval import Hit, Retriever
@@ -102,6 +102,8 @@ class Assistant:
         :raises CorpusError: when the corpus folder is missing or holds no readable document.
         :raises IndexLockedError: when another process holds the build lock for too long.
         """
+        from .indexing import refresh_index  # the build side: extraction, chunking, writing
+
         report = refresh_index(self.settings, self.embedder, force=force, show_progress=show_progress)
         with self._load_lock:
             loaded = self._loaded
@@ -144,6 +146,8 @@ class Assistant:
         if reason is None:
             return data
         log.info("index needs a rebuild: %s", reason)
+        from .indexing import refresh_index  # the build side: extraction, chunking, writing
+
         report = refresh_index(self.settings, self.embedder)
         log.info("%s", report.summary())
         return load_index(self.settings.index_dir)

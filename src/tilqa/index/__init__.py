@@ -1,12 +1,12 @@
-"""The saved index: records (`records`), manifest and staleness (`manifest`), the files of a
-build (`files`), the vector search indexes (`vectors`), the store on disk with its lock, validation
-and atomic publishing (`store`), what a rebuild reuses (`previous`), writing a build as documents
-stream in (`writer`), and building (`build`).
+"""The saved index, as answering reads it and as both sides share it: records (`records`),
+manifest and staleness (`manifest`), the files of a build (`files`), the vector search indexes
+(`vectors`), and the store on disk with its lock, validation and atomic publishing (`store`).
+
+Building is `indexing/`, which imports this package; nothing here imports it.
 
 The on-disk format is described in docs/index-format.md.
 """
 
-from .build import refresh_index, why_rebuild
 from .manifest import FORMAT, manifest_for, stale_reason, stamps
 from .records import (
     BuildReport,
@@ -42,8 +42,6 @@ __all__ = [
     "manifest_for",
     "own_heading",
     "passage_embedding_text",
-    "refresh_index",
     "stale_reason",
     "stamps",
-    "why_rebuild",
 ]

@@ -7,18 +7,17 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from typing import Iterator, Sequence
 
 from ..config import Settings
-from ..corpus import CorpusFile, read_document, require_documents, scan_corpus, warn_skipped
-from ..documents import Document, SkippedFile
+from ..corpus import scan_corpus
+from ..documents import SkippedFile
 from ..embedding import Encoder
 from ..errors import IndexCorruptError, IndexFormatError
-from ..progress import progress
-from .manifest import manifest_for, stale_reason
+from ..index.manifest import manifest_for, stale_reason
+from ..index.records import BuildReport
+from ..index.store import build_lock, live_build_dir, load_index, new_build_dir, publish, read_manifest
 from .previous import PreviousBuild, previous_build
-from .records import BuildReport
-from .store import build_lock, live_build_dir, load_index, new_build_dir, publish, read_manifest
+from .reading import by_source, read_corpus, require_documents, warn_skipped
 from .writer import BuildWriter
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def refresh_index(
             manifest = read_manifest(live_build_dir(index_dir))  # type: ignore[arg-type]
             skipped = [*unsupported, *(SkippedFile(s, e["reason"]) for s, e in manifest.get("skipped", {}).items())]
             return BuildReport(
-                False, "up to date", manifest.get("files_indexed", 0), tuple(sorted(skipped, key=_by_source)),
+                False, "up to date", manifest.get("files_indexed", 0), tuple(sorted(skipped, key=by_source)),
                 manifest.get("passages", 0), manifest.get("sentences", 0), 0, 0, time.perf_counter() - started,
             )
         log.info("building index: %s", reason)
@@ -59,11 +58,11 @@ def refresh_index(
         documents: dict[str, str] = {}
         extracted = 0
         try:
-            for document, fresh in read_corpus(files, previous, unreadable, show_progress):
+            for document, fresh in read_corpus(files, unreadable, previous, show_progress):
                 writer.add(document)
                 documents[document.source] = document.sha256
                 extracted += fresh
-            skipped = sorted([*unsupported, *unreadable], key=_by_source)
+            skipped = sorted([*unsupported, *unreadable], key=by_source)
             warn_skipped(skipped)
             require_documents(settings.corpus_dir, list(documents), skipped)
             described = writer.finish()
@@ -82,31 +81,6 @@ def refresh_index(
             True, reason, len(documents), tuple(skipped), writer.passages, writer.sentences,
             writer.embedded, writer.reused, time.perf_counter() - started, extracted,
         )
-
-
-def _by_source(skipped: SkippedFile) -> str:
-    return skipped.source
-
-
-def read_corpus(
-    files: Sequence[CorpusFile], previous: PreviousBuild, skipped: list[SkippedFile], show_progress: bool | None = None
-) -> Iterator[tuple[Document, bool]]:
-    """Each readable file's document, in order, and whether it was extracted now: the live
-    build's text is reused for content it has seen, and a file it could not read is not tried
-    again. Files that cannot be read are added to `skipped`."""
-    for file in progress(files, show_progress, "indexing"):
-        if file.sha256 in previous.skipped:
-            skipped.append(SkippedFile(file.source, previous.skipped[file.sha256]))
-            continue
-        document = previous.document(file.sha256, file.source)
-        if document is not None:
-            yield document, False
-            continue
-        result = read_document(file)
-        if isinstance(result, SkippedFile):
-            skipped.append(result)
-        else:
-            yield result, True
 
 
 def why_rebuild(settings: Settings, files: dict[str, str]) -> str | None:

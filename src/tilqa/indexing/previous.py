@@ -13,9 +13,11 @@ import numpy as np
 
 from ..documents import Document
 from ..errors import IndexCorruptError
+from ..index import files as f
+from ..index.manifest import FORMAT
+from ..index.records import document_from_json
+from ..index.store import live_build_dir
 from ..token_codec import TokenCodec
-from . import files as f
-from .manifest import FORMAT
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +99,6 @@ class PreviousBuild:
 
     def document(self, sha256: str, source: str) -> Document | None:
         """The extracted document of content `sha256`, under the name `source`, or None."""
-        from .records import document_from_json
-
         number = self._documents.get(sha256)
         if number is None or self.folder is None:
             return None
@@ -164,8 +164,6 @@ class PreviousBuild:
 
 def previous_build(index_dir: Path, model: str) -> PreviousBuild:
     """The live build of `index_dir`, for reuse by a build with `model`."""
-    from .store import live_build_dir
-
     try:
         return PreviousBuild(live_build_dir(index_dir), model)
     except IndexCorruptError:

@@ -28,14 +28,14 @@ from ..chunking import chunk_document
 from ..config import Settings
 from ..documents import Document
 from ..embedding import Encoder, TokenVectors, text_key
+from ..index import files as f
+from ..index.records import PASSAGE_FIELDS, SENTENCE_FIELDS, document_to_json, own_heading, passage_embedding_text
+from ..index.vectors import make_vector_index
 from ..lexical import LexicalIndex, terms
 from ..sentence_features import antecedents, typicality
 from ..token_codec import TokenCodec
 from ..token_scoring import TOKEN_SPAN, token_idf
-from . import files as f
 from .previous import PreviousBuild
-from .records import PASSAGE_FIELDS, SENTENCE_FIELDS, document_to_json, own_heading, passage_embedding_text
-from .vectors import make_vector_index
 
 log = logging.getLogger(__name__)
 
