@@ -11,7 +11,7 @@ has to build.
 
 from .previous import PreviousBuild, previous_build
 from .reading import load_corpus, read_corpus, read_document, require_documents, warn_skipped
-from .refresh import refresh_index, why_rebuild
+from .refresh import refresh_index
 from .writer import BuildWriter
 
 __all__ = [
@@ -24,5 +24,4 @@ __all__ = [
     "refresh_index",
     "require_documents",
     "warn_skipped",
-    "why_rebuild",
 ]

@@ -1,6 +1,7 @@
-"""Building the index: scan the corpus, and when the live index no longer fits it, stream the
-documents through a `BuildWriter` (extracting only changed files, embedding only text no earlier
-build embedded) and make the new build live atomically, all under the build lock."""
+"""Building the index: scan the corpus, and when the live index no longer fits it (as
+`index.check_index` decides), stream the documents through a `BuildWriter` (extracting only
+changed files, embedding only text no earlier build embedded) and make the new build live
+atomically, all under the build lock."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from ..config import Settings
 from ..corpus import scan_corpus
 from ..documents import SkippedFile
 from ..embedding import Encoder
-from ..errors import IndexCorruptError, IndexFormatError
-from ..index.manifest import manifest_for, stale_reason
+from ..index.manifest import manifest_for
 from ..index.records import BuildReport
-from ..index.store import build_lock, live_build_dir, load_index, new_build_dir, publish, read_manifest
+from ..index.staleness import IndexCheck, check_index
+from ..index.store import build_lock, current_build, new_build_dir, publish
 from .previous import PreviousBuild, previous_build
 from .reading import by_source, read_corpus, require_documents, warn_skipped
 from .writer import BuildWriter
@@ -29,10 +30,16 @@ def refresh_index(
     force: bool = False,
     show_progress: bool | None = None,
     lock_timeout: float = 600.0,
+    checked: IndexCheck | None = None,
 ) -> BuildReport:
     """Bring `index/` up to date with the corpus and settings; rebuild only when needed, and
     then extract only changed files and embed only text no earlier build embedded.
 
+    :param force: rebuild even when the index is up to date.
+    :param show_progress: progress bars (default: only on a terminal).
+    :param lock_timeout: seconds to wait for another build's lock.
+    :param checked: a `check_index` the caller has just made; trusted when the live build is
+        still the one it examined, so that the index is not opened again.
     :raises CorpusError: when the corpus folder is missing or holds no readable document.
     :raises IndexLockedError: when another build holds the lock for longer than `lock_timeout`.
     """
@@ -41,17 +48,24 @@ def refresh_index(
     hashes = {f.source: f.sha256 for f in files}
     index_dir = settings.index_dir
     with build_lock(index_dir, lock_timeout):
-        reason = "forced rebuild" if force else why_rebuild(settings, hashes)
-        if reason is None:
-            manifest = read_manifest(live_build_dir(index_dir))  # type: ignore[arg-type]
-            skipped = [*unsupported, *(SkippedFile(s, e["reason"]) for s, e in manifest.get("skipped", {}).items())]
+        check = None if force else _still_valid(checked, settings) or check_index(settings, hashes)
+        if check is not None and check.reason is None:
+            assert check.data is not None
+            manifest = check.data.manifest
+            recorded = (SkippedFile(source=s, reason=e["reason"]) for s, e in manifest.get("skipped", {}).items())
             return BuildReport(
-                False, "up to date", manifest.get("files_indexed", 0), tuple(sorted(skipped, key=by_source)),
-                manifest.get("passages", 0), manifest.get("sentences", 0), 0, 0, time.perf_counter() - started,
+                rebuilt=False, reason="up to date", files=manifest.get("files_indexed", 0),
+                skipped=tuple(sorted([*unsupported, *recorded], key=by_source)),
+                passages=manifest.get("passages", 0), sentences=manifest.get("sentences", 0),
+                embedded=0, reused=0, seconds=time.perf_counter() - started,
             )
+        reason = "forced rebuild" if check is None else check.reason
         log.info("building index: %s", reason)
         # Nothing is reused from a damaged build: which of its files are sound is not known.
-        previous = PreviousBuild() if reason.startswith("index damaged") else previous_build(index_dir, settings.model)
+        if check is not None and check.damaged:
+            previous = PreviousBuild()
+        else:
+            previous = previous_build(index_dir, settings.model, check.data if check is not None else None)
         folder = new_build_dir(index_dir)
         writer = BuildWriter(folder, settings, embedder, previous)
         unreadable: list[SkippedFile] = []
@@ -78,21 +92,14 @@ def refresh_index(
         ) | described
         publish(index_dir, folder, manifest)
         return BuildReport(
-            True, reason, len(documents), tuple(skipped), writer.passages, writer.sentences,
-            writer.embedded, writer.reused, time.perf_counter() - started, extracted,
+            rebuilt=True, reason=reason, files=len(documents), skipped=tuple(skipped),
+            passages=writer.passages, sentences=writer.sentences, embedded=writer.embedded,
+            reused=writer.reused, seconds=time.perf_counter() - started, extracted=extracted,
         )
 
 
-def why_rebuild(settings: Settings, files: dict[str, str]) -> str | None:
-    """Why the live index must be rebuilt for `files` ({source: sha256}), or None."""
-    build = live_build_dir(settings.index_dir)
-    if build is None:
-        return "no index yet"
-    try:
-        load_index(settings.index_dir)  # validates every file, not only the manifest
-    except IndexFormatError as exc:
-        return str(exc)
-    except IndexCorruptError as exc:
-        log.warning("index in %s is damaged: %s", settings.index_dir, exc)
-        return f"index damaged: {exc}"
-    return stale_reason(read_manifest(build), settings, files)
+def _still_valid(checked: IndexCheck | None, settings: Settings) -> IndexCheck | None:
+    """`checked` when the build it examined is still the live one (nothing replaced it since)."""
+    if checked is not None and checked.build_id == current_build(settings.index_dir):
+        return checked
+    return None
