@@ -235,7 +235,7 @@ def chunk_document(
     passages: list[Passage] = []
     for p_start, p_end, section in paragraphs(document):
         sentences = tuple(
-            Sentence(document.source, p_start + s, p_start + e, text[p_start + s : p_start + e])
+            Sentence(source=document.source, start=p_start + s, end=p_start + e, text=text[p_start + s : p_start + e])
             for s, e in sentence_spans(text[p_start:p_end])
         )
         if not sentences:
@@ -245,7 +245,10 @@ def chunk_document(
             window = sentences[first : first + passage_sentences]
             start, end = window[0].start, window[-1].end
             page = bisect.bisect_right(document.pages, start) if document.pages else None
-            passages.append(Passage(document.source, start, end, text[start:end], section, window, page))
+            passages.append(Passage(
+                source=document.source, start=start, end=end, text=text[start:end], section=section,
+                sentences=window, page=page,
+            ))
             if first + passage_sentences >= len(sentences):
                 break
             first += stride

@@ -31,6 +31,7 @@ class TokenSpans(Column):
         super().__init__(TOKEN_SPAN)
 
     def append(self, segment: int, start: int, end: int) -> int:
+        """Add a span; returns its row, by which it can be filled in later."""
         self._room(1)
         self.array[self.size] = (segment, start, end)
         self.size += 1
