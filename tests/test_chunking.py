@@ -9,7 +9,7 @@ from helpers import document_text
 
 
 def doc(text: str, source: str = "d.txt") -> Document:
-    return Document(source, text, "hash")
+    return Document(source=source, text=text, sha256="hash")
 
 
 def test_every_passage_and_sentence_round_trips_on_the_real_corpus(corpus_dir: Path) -> None:
