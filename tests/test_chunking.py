@@ -1,8 +1,8 @@
 from pathlib import Path
 
 from tilqa import Settings
-from tilqa.chunking import SECTION_SEPARATOR, chunk_document, heading_text, paragraphs
-from tilqa.documents import Document
+from tilqa.chunking import chunk_document, heading_text, paragraphs
+from tilqa.documents import SECTION_SEPARATOR, Document
 from tilqa.indexing import load_corpus
 
 from helpers import document_text
