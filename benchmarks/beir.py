@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     state = code_state()  # before the import: the code that is loaded
     from tilqa.config import Settings
     from tilqa.encoders import Embedder
-    from tilqa.index import load_index, refresh_index
+    from tilqa.index import load_index
+    from tilqa.indexing import refresh_index
     from tilqa.lexical import LexicalIndex
     from tilqa.retrieval import Retriever
 

@@ -262,7 +262,7 @@ def synthetic_build(source_index: str, source_corpus: str) -> None:
     """(child) Build the synthetic index of TILQA_CORPUS_DIR with NoisyCopies."""
     import tilqa
     from tilqa.encoders import make_encoder
-    from tilqa.index import refresh_index
+    from tilqa.indexing import refresh_index
 
     settings = tilqa.Settings.load()
     encoder = NoisyCopies(known_vectors(Path(source_index), Path(source_corpus)), make_encoder(settings))

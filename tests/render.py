@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Literal
 
-from tilqa.chunking import SECTION_SEPARATOR, heading_text, is_date_line, paragraphs
-from tilqa.corpus import Document
+from tilqa.chunking import heading_text, paragraphs
+from tilqa.documents import SECTION_SEPARATOR, Document, is_date_line
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -1,14 +1,15 @@
 from pathlib import Path
 
 from tilqa import Settings
-from tilqa.chunking import SECTION_SEPARATOR, chunk_document, heading_text, paragraphs
-from tilqa.corpus import Document, load_corpus
+from tilqa.chunking import chunk_document, heading_text, paragraphs
+from tilqa.documents import SECTION_SEPARATOR, Document
+from tilqa.indexing import load_corpus
 
 from helpers import document_text
 
 
 def doc(text: str, source: str = "d.txt") -> Document:
-    return Document(source, text, "hash")
+    return Document(source=source, text=text, sha256="hash")
 
 
 def test_every_passage_and_sentence_round_trips_on_the_real_corpus(corpus_dir: Path) -> None:

@@ -7,8 +7,9 @@ import pytest
 
 from tilqa import CorpusError
 from tilqa.config import Settings
-from tilqa.corpus import Stamp, file_hash, load_corpus, scan_corpus
+from tilqa.corpus import Stamp, file_hash, scan_corpus
 from tilqa.index import manifest_for, stamps
+from tilqa.indexing import load_corpus
 
 from helpers import write_corpus
 
@@ -29,7 +30,7 @@ def test_unreadable_files_are_skipped_with_a_warning_naming_them(tmp_path: Path,
         "latin1.txt": "caf\xe9".encode("latin-1"),
         "image.txt": b"\x89PNG\r\n\x1a\n\x00\x00binary",
     })
-    with caplog.at_level(logging.WARNING, logger="tilqa.corpus"):
+    with caplog.at_level(logging.WARNING, logger="tilqa.indexing.reading"):
         documents, skipped = load_corpus(tmp_path)
     assert [d.source for d in documents] == ["good.txt"]
     reasons = {s.source: s.reason for s in skipped}
@@ -62,7 +63,7 @@ def test_missing_or_unusable_corpus_is_a_clear_error(tmp_path: Path, files, mess
 def test_a_file_matching_its_stamp_is_not_read_and_any_other_is(tmp_path: Path) -> None:
     write_corpus(tmp_path, {"same.txt": "Same.", "longer.txt": "Short.", "touched.txt": "Touched."})
     stat = {name: (tmp_path / name).stat() for name in ("same.txt", "longer.txt", "touched.txt")}
-    stamped = {name: Stamp(s.st_size, s.st_mtime_ns, "stamped hash") for name, s in stat.items()}
+    stamped = {name: Stamp(size=s.st_size, mtime_ns=s.st_mtime_ns, sha256="stamped hash") for name, s in stat.items()}
     (tmp_path / "longer.txt").write_text("Not short now.", "utf-8")
     os.utime(tmp_path / "longer.txt", ns=(stat["longer.txt"].st_atime_ns, stat["longer.txt"].st_mtime_ns))
     os.utime(tmp_path / "touched.txt", ns=(stat["touched.txt"].st_atime_ns, stat["touched.txt"].st_mtime_ns + 1_000))
@@ -80,7 +81,7 @@ def test_a_build_stamps_only_files_older_than_its_scan_by_a_clock_step(tmp_path:
     files, _ = scan_corpus(tmp_path)
     manifest = manifest_for(Settings(corpus_dir=tmp_path), {f.source: f.sha256 for f in files}, {}, 384, {}, files, now)
     assert set(manifest["stamps"]) == {"old.txt"}  # new.txt may change again within the same clock step
-    assert stamps(manifest) == {"old.txt": Stamp(4, now - 60_000_000_000, file_hash(b"Old."))}
+    assert stamps(manifest) == {"old.txt": Stamp(size=4, mtime_ns=now - 60_000_000_000, sha256=file_hash(b"Old."))}
 
 
 @pytest.mark.parametrize("damaged", [{"stamps": [1, 2]}, {"stamps": {"old.txt": "x"}}, {"stamps": {"old.txt": [1]}}])

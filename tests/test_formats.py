@@ -362,7 +362,7 @@ def test_markdown_lists_quotes_and_code_are_blocks(tmp_path: Path) -> None:
 
 def test_text_is_the_file_exactly() -> None:
     result = extract(CORPUS_FILE)
-    assert result == Extracted(CORPUS_FILE.read_text(encoding="utf-8"), "text", None)
+    assert result == Extracted(text=CORPUS_FILE.read_text(encoding="utf-8"), format="text", headings=None)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ import dataclasses
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import pytest
 
 import tilqa
 from tilqa import IndexCorruptError, IndexLockedError, Settings
-from tilqa.index import BUILDS, build_lock, current_build, load_index, refresh_index
+from tilqa.index import BUILDS, build_lock, current_build, load_index
+from tilqa.indexing import refresh_index
 
 from helpers import SMALL_CORPUS, HashEncoder, document_text, write_corpus
 
@@ -262,3 +265,49 @@ def test_an_index_of_an_older_format_is_stale_not_damaged_and_rebuilt(small: Set
     assert report.rebuilt and report.reason == "index is in format 4, this tilqa writes format 5"
     assert not [r for r in caplog.records if "damaged" in r.getMessage()]
     assert load_index(small.index_dir).manifest["format"] == 5
+
+
+def test_a_stale_start_opens_the_old_index_once(
+    small: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(small)
+    old = live(small)
+    (small.corpus_dir / "dendritic.txt").write_text("Dendritic cells present antigens to T cells.", "utf-8")
+    opened: list[Path] = []
+    read_text = Path.read_text
+
+    def counting(path: Path, *args, **kwargs) -> str:  # noqa: ANN002, ANN003
+        if path.name in ("manifest.json", "sources.json"):
+            opened.append(path)
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    with caplog.at_level(logging.INFO, logger="tilqa"):
+        answer = assistant_for(small).ask("Which cells present antigens to T cells?")
+    assert answer.citations[0].source == "dendritic.txt"
+    # The old build's manifest and document list are read once (to decide), the new build's once.
+    assert sorted(p.name for p in opened if p.parent == old) == ["manifest.json", "sources.json"]
+    assert sorted(p.name for p in opened if p.parent != old) == ["manifest.json", "sources.json"]
+    assert "index needs a rebuild: corpus added: dendritic.txt" in caplog.messages
+    assert "building index: corpus added: dendritic.txt" in caplog.messages
+
+
+def test_answering_imports_neither_extraction_nor_chunking(small: Settings) -> None:
+    build(small)
+    tests = Path(__file__).parent
+    code = f"""
+import sys
+sys.path.insert(0, {str(tests)!r})
+import tilqa
+from helpers import HashEncoder
+settings = tilqa.Settings.load(environ={{}}, corpus_dir={str(small.corpus_dir)!r}, index_dir={str(small.index_dir)!r},
+                               model=HashEncoder.model_name)
+answer = tilqa.Assistant(settings=settings, embedder=HashEncoder()).ask("Who licensed the gene-editing technology?")
+assert "Cellectis" in answer.citations[0].text, answer
+print(",".join(m for m in ("tilqa.formats", "tilqa.chunking", "tilqa.indexing", "nltk") if m in sys.modules))
+"""
+    source = str(Path(tilqa.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

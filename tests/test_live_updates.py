@@ -99,7 +99,8 @@ def test_watched_corpus_is_rebuilt_and_served(tmp_path: Path) -> None:
 
 
 def test_an_index_built_with_other_settings_is_not_answered_from(tmp_path: Path) -> None:
-    from tilqa.index import load_index, refresh_index
+    from tilqa.index import load_index
+    from tilqa.indexing import refresh_index
 
     corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())

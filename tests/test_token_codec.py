@@ -10,7 +10,8 @@ import pytest
 
 import tilqa
 from tilqa import IndexCorruptError, Settings
-from tilqa.index import BUILDS, current_build, load_index, refresh_index
+from tilqa.index import BUILDS, current_build, load_index
+from tilqa.indexing import refresh_index
 from tilqa.token_codec import TokenCodec, subvectors_for
 
 from helpers import SMALL_CORPUS, HashEncoder, write_corpus
@@ -156,7 +157,7 @@ def test_a_build_embeds_in_chunks_and_codes_tokens_as_soon_as_it_has_a_codebook(
 ) -> None:
     whole = Settings.load(environ={}, corpus_dir=coded.corpus_dir, index_dir=tmp_path / "whole", model=ENCODER.model_name)
     refresh_index(whole, ENCODER)
-    monkeypatch.setattr("tilqa.index.writer.EMBED_CHUNK", 5)
+    monkeypatch.setattr("tilqa.indexing.writer.EMBED_CHUNK", 5)
     monkeypatch.setattr("tilqa.token_codec.MAX_TRAINING_TOKENS", 300)  # trained after the first chunks
     encoder = CountingEncoder()
     with caplog.at_level(logging.INFO, logger="tilqa.token_codec"):

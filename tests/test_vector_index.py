@@ -11,7 +11,8 @@ import pytest
 
 import tilqa
 from tilqa import Settings
-from tilqa.index import BUILDS, current_build, load_index, refresh_index
+from tilqa.index import BUILDS, current_build, load_index
+from tilqa.indexing import refresh_index
 from tilqa.index.files import RowReader
 from tilqa.index.vectors import exact_neighbours, make_vector_index, recall_at_k, top_rows
 

@@ -13,10 +13,9 @@ import numpy as np
 
 from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
 from .config import Settings
-from .corpus import corpus_fingerprint
 from .encoders import Encoder, make_encoder
-from .errors import IndexCorruptError, IndexFormatError, QuestionError
-from .index import BuildReport, IndexData, current_build, load_index, refresh_index, stale_reason, stamps
+from .errors import QuestionError
+from .index import BuildReport, IndexData, check_index, current_build, load_index
 from .question import clean_question
 from .results import Answer
 from .retrieval import Hit, Retriever
@@ -113,6 +112,8 @@ class Assistant:
         :raises CorpusError: when the corpus folder is missing or holds no readable document.
         :raises IndexLockedError: when another process holds the build lock for too long.
         """
+        from .indexing import refresh_index  # the build side: extraction, chunking, writing
+
         report = refresh_index(self.settings, self.embedder, force=force, show_progress=show_progress)
         with self._load_lock:
             loaded = self._loaded
@@ -140,22 +141,16 @@ class Assistant:
         return loaded
 
     def _fresh_index(self) -> IndexData:
-        """The saved index when it matches corpus and settings; else rebuilt first."""
-        try:
-            data = load_index(self.settings.index_dir)
-            files = corpus_fingerprint(self.settings.corpus_dir, stamps(data.manifest))
-            reason = stale_reason(data.manifest, self.settings, files)
-        except FileNotFoundError:
-            reason = "no index yet"
-        except IndexFormatError as exc:
-            reason = str(exc)
-        except IndexCorruptError as exc:
-            log.warning("index in %s is damaged (%s); rebuilding", self.settings.index_dir, exc)
-            reason = str(exc)
-        if reason is None:
-            return data
-        log.info("index needs a rebuild: %s", reason)
-        report = refresh_index(self.settings, self.embedder)
+        """The saved index when it fits corpus and settings (`check_index` decides, opening it
+        once); else rebuilt first, the build side imported only then."""
+        check = check_index(self.settings)
+        if check.reason is None:
+            assert check.data is not None
+            return check.data
+        log.info("index needs a rebuild: %s", check.reason)
+        from .indexing import refresh_index  # the build side: extraction, chunking, writing
+
+        report = refresh_index(self.settings, self.embedder, checked=check)
         log.info("%s", report.summary())
         return load_index(self.settings.index_dir)
 

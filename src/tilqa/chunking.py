@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator
 
-from .corpus import Document
+from .documents import SECTION_SEPARATOR, Document, is_date_line
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-SECTION_SEPARATOR = " › "
 
 # Abbreviations after which a period does not end a sentence. Punkt is unsupervised and would
 # learn these from a large corpus; a small one does not teach it enough, and a tokenizer trained on
@@ -29,20 +28,10 @@ ABBREVIATIONS = frozenset(
 
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
 _MARKDOWN_HEADING = re.compile(r"^\s*(#{1,6})\s+")
-# A line that is only a date ("20 March 2025", "March 20, 2025", "2025-03-20") is a dateline:
-# neither a heading nor prose, a paragraph of its own.
-_DATE_LINE = re.compile(
-    r"^\s*(\d{1,2}\s+[A-Za-z]+\.?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})\s*$"
-)
 _SENTENCE_END = tuple(".!?;\"”’')]")
 _NOT_HEADING_END = tuple(".!;,\"”’')]")  # a short line ending in "?" can be a (FAQ) heading
 MAX_HEADING_CHARS = 100
 MAX_HEADING_WORDS = 14
-
-
-def is_date_line(text: str) -> bool:
-    """Whether `text` is only a date, as a document's dateline is ("20 March 2025")."""
-    return _DATE_LINE.match(text) is not None
 
 
 @dataclass(frozen=True)
@@ -246,7 +235,7 @@ def chunk_document(
     passages: list[Passage] = []
     for p_start, p_end, section in paragraphs(document):
         sentences = tuple(
-            Sentence(document.source, p_start + s, p_start + e, text[p_start + s : p_start + e])
+            Sentence(source=document.source, start=p_start + s, end=p_start + e, text=text[p_start + s : p_start + e])
             for s, e in sentence_spans(text[p_start:p_end])
         )
         if not sentences:
@@ -256,7 +245,10 @@ def chunk_document(
             window = sentences[first : first + passage_sentences]
             start, end = window[0].start, window[-1].end
             page = bisect.bisect_right(document.pages, start) if document.pages else None
-            passages.append(Passage(document.source, start, end, text[start:end], section, window, page))
+            passages.append(Passage(
+                source=document.source, start=start, end=end, text=text[start:end], section=section,
+                sentences=window, page=page,
+            ))
             if first + passage_sentences >= len(sentences):
                 break
             first += stride

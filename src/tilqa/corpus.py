@@ -1,26 +1,21 @@
-"""Reading the corpus: every document file under a folder, hashed, and its text extracted.
+"""The corpus folder: its document files listed and hashed, nothing extracted.
 
-A file is listed (`scan_corpus`) and hashed cheaply; its text is extracted (`read_document`)
-only when a build needs it, so an unchanged PDF is never extracted twice. Files tilqa cannot
-read are skipped with a warning that names them and says why; they are never dropped silently.
+A file is listed (`scan_corpus`) and hashed cheaply, trusting a file whose size and modification
+time match the live build's stamps, so that telling whether the index is stale reads little.
+Extracting a file's text is the build's job (`indexing/reading.py`), done only for files that
+changed, so an unchanged PDF is never extracted twice.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping
 
-from .errors import CorpusError, ExtractionError
-from .formats import SUFFIXES, Heading, extract
-from .progress import progress
-
-log = logging.getLogger(__name__)
-
-READABLE = ", ".join(sorted(SUFFIXES))
+from .documents import READABLE, SUFFIXES, SkippedFile
+from .errors import CorpusError
 
 
 @dataclass(frozen=True)
@@ -42,30 +37,6 @@ class Stamp:
     size: int
     mtime_ns: int
     sha256: str
-
-
-@dataclass(frozen=True)
-class Document:
-    """One document's extracted text: citation offsets index into `text`.
-
-    `headings` lists its heading lines (None for plain text, whose headings the chunker finds),
-    and `pages[i]` is where page i + 1 starts in `text` (PDF only).
-    """
-
-    source: str
-    text: str
-    sha256: str
-    format: str = "text"
-    headings: tuple[Heading, ...] | None = None
-    pages: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file left out of the index, and why."""
-
-    source: str
-    reason: str
 
 
 def file_hash(data: bytes) -> str:
@@ -115,7 +86,7 @@ def scan_corpus(
         source = path.relative_to(corpus_dir).as_posix()
         if path.suffix.lower() not in SUFFIXES:
             kind = path.suffix.lower() or "without a suffix"
-            skipped.append(SkippedFile(source, f"unsupported file type {kind} (tilqa reads {READABLE})"))
+            skipped.append(SkippedFile(source=source, reason=f"unsupported file type {kind} (tilqa reads {READABLE})"))
             continue
         try:
             stat = path.stat()
@@ -124,60 +95,10 @@ def scan_corpus(
                 sha256 = known.sha256
             else:
                 sha256 = file_hash(path.read_bytes())
-            files.append(CorpusFile(source, path, sha256, stat.st_size, stat.st_mtime_ns))
+            files.append(CorpusFile(source=source, path=path, sha256=sha256, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
         except OSError as exc:  # removed or unreadable since listed
-            skipped.append(SkippedFile(source, f"cannot be read ({exc.strerror or exc})"))
+            skipped.append(SkippedFile(source=source, reason=f"cannot be read ({exc.strerror or exc})"))
     return files, skipped
-
-
-def read_document(file: CorpusFile) -> Document | SkippedFile:
-    """Extract one file's text, or say why it is skipped (a scan without text, encrypted, damaged,
-    empty, not UTF-8)."""
-    try:
-        extracted = extract(file.path)  # an unreadable or textless file raises ExtractionError
-    except ExtractionError as exc:
-        return SkippedFile(file.source, str(exc))
-    return Document(file.source, extracted.text, file.sha256, extracted.format, extracted.headings, extracted.pages)
-
-
-def read_documents(
-    files: Sequence[CorpusFile], show_progress: bool | None = None
-) -> tuple[list[Document], list[SkippedFile]]:
-    """Extract every file, in order: the documents, and the files skipped with their reasons."""
-    documents: list[Document] = []
-    skipped: list[SkippedFile] = []
-    for file in progress(files, show_progress, "extracting"):
-        result = read_document(file)
-        if isinstance(result, SkippedFile):
-            skipped.append(result)
-        else:
-            documents.append(result)
-    return documents, skipped
-
-
-def warn_skipped(skipped: list[SkippedFile]) -> None:
-    for s in skipped:
-        log.warning("skipping %s: %s", s.source, s.reason)
-
-
-def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[SkippedFile]]:
-    """All readable documents of the corpus, plus the files skipped with a warning each.
-
-    :raises CorpusError: when the folder is missing or no file in it can be read.
-    """
-    files, skipped = scan_corpus(corpus_dir)
-    documents, unreadable = read_documents(files)
-    skipped += unreadable
-    warn_skipped(skipped)
-    require_documents(corpus_dir, documents, skipped)
-    return documents, skipped
-
-
-def require_documents(corpus_dir: Path, documents: list[Document], skipped: list[SkippedFile]) -> None:
-    """:raises CorpusError: when the corpus gave no document to index."""
-    if not documents:
-        detail = f" ({len(skipped)} file(s) skipped)" if skipped else ""
-        raise CorpusError(f"corpus directory {corpus_dir} holds no readable document ({READABLE}){detail}")
 
 
 def corpus_fingerprint(corpus_dir: Path, stamps: Mapping[str, Stamp] | None = None) -> dict[str, str]:

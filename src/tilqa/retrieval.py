@@ -54,7 +54,9 @@ class Retriever:
         fused = self._fuse(dense, bm25, dense_candidates, k)
         order = top_rows(fused, limit)
         top = float(fused[order[0]]) or 1.0
-        return [Hit(int(i), float(fused[i]) / top, float(dense[i]), float(bm25[i])) for i in order]
+        return [
+            Hit(passage=int(i), score=float(fused[i]) / top, dense=float(dense[i]), bm25=float(bm25[i])) for i in order
+        ]
 
     def _dense(self, vector: np.ndarray, k: int) -> np.ndarray:
         """Per passage: max of its own and its sentences' similarity (FAISS top-k passages)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..chunking import is_date_line
+from ..documents import is_date_line
 from ..index import IndexData
 from ..lexical import terms
 from ..sentence_features import ANAPHOR

@@ -1,6 +1,7 @@
 """Text extraction: each supported file type read into text with headings (and PDF pages).
 
-`extract(path)` picks the reader by the file's suffix (see `SUFFIXES`). Readers import their
+`extract(path)` picks the reader by the file's suffix (see `SUFFIXES`, kept in `documents.py`
+with the other types both building and answering use). Readers import their
 library on first use, so importing tilqa stays cheap. A file that cannot be read raises
 `ExtractionError` with a short reason for the user; the caller skips it with a warning.
 """
@@ -10,19 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from ..documents import SUFFIXES
 from .base import Extracted, ExtractionError, Heading
 
 __all__ = ["SUFFIXES", "Extracted", "ExtractionError", "Heading", "extract"]
-
-SUFFIXES: dict[str, str] = {
-    ".txt": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".pdf": "pdf",
-    ".html": "html",
-    ".htm": "html",
-    ".docx": "docx",
-}
 
 
 def _reader(format: str) -> Callable[[Path], Extracted]:

@@ -10,18 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..documents import Heading
 from ..errors import ExtractionError
 
 __all__ = ["Extracted", "ExtractionError", "Heading", "TextBuilder", "clean_block"]
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading line of `Extracted.text`: `text[start:end]` is its text; level 1 is the top."""
-
-    start: int
-    end: int
-    level: int
 
 
 @dataclass(frozen=True)
@@ -84,7 +76,7 @@ class TextBuilder:
         text = clean_block(text)
         start = self._append(text)
         if start is not None:
-            self._headings.append(Heading(start, start + len(text), max(1, level)))
+            self._headings.append(Heading(start=start, end=start + len(text), level=max(1, level)))
         return start
 
     def paragraph(self, text: str) -> int | None:
@@ -92,4 +84,4 @@ class TextBuilder:
         return self._append(clean_block(text))
 
     def build(self, format: str, pages: tuple[int, ...] = ()) -> Extracted:
-        return Extracted("".join(self._parts), format, tuple(self._headings), pages)
+        return Extracted(text="".join(self._parts), format=format, headings=tuple(self._headings), pages=pages)

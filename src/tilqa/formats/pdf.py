@@ -473,7 +473,7 @@ def build_text(pages: list[list[Line]]) -> Extracted:
     starts.reverse()
     if starts:
         starts[0] = 0
-    return Extracted(extracted.text, "pdf", extracted.headings, tuple(starts))
+    return Extracted(text=extracted.text, format="pdf", headings=extracted.headings, pages=tuple(starts))
 
 
 # --- the file -----------------------------------------------------------------------------------

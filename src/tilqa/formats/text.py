@@ -26,4 +26,4 @@ def decode_text(data: bytes) -> str:
 
 def extract_text(path: Path) -> Extracted:
     """The file's text unchanged; `headings` is None: the chunker finds headings itself."""
-    return Extracted(decode_text(path.read_bytes()), "text", None)
+    return Extracted(text=decode_text(path.read_bytes()), format="text", headings=None)

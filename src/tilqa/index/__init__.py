@@ -1,13 +1,14 @@
-"""The saved index: records (`records`), manifest and staleness (`manifest`), the files of a
-build (`files`), the vector search indexes (`vectors`), the store on disk with its lock, validation
-and atomic publishing (`store`), what a rebuild reuses (`previous`), writing a build as documents
-stream in (`writer`), and building (`build`).
+"""The saved index, as answering reads it and as both sides share it: records (`records`), the
+manifest (`manifest`), whether the live build must be rebuilt and why (`staleness`), the files of
+a build (`files`), the vector search indexes (`vectors`), and the store on disk with its lock,
+validation and atomic publishing (`store`).
+
+Building is `indexing/`, which imports this package; nothing here imports it.
 
 The on-disk format is described in docs/index-format.md.
 """
 
-from .build import refresh_index, why_rebuild
-from .manifest import FORMAT, manifest_for, stale_reason, stamps
+from .manifest import FORMAT, file_hashes, manifest_for, stamps
 from .records import (
     BuildReport,
     DocumentStore,
@@ -19,6 +20,7 @@ from .records import (
     own_heading,
     passage_embedding_text,
 )
+from .staleness import IndexCheck, check_index, stale_reason
 from .store import BUILDS, CURRENT, LOCK, build_lock, current_build, live_build_dir, load_index
 from .vectors import VectorIndexInfo
 
@@ -28,6 +30,7 @@ __all__ = [
     "CURRENT",
     "DocumentStore",
     "FORMAT",
+    "IndexCheck",
     "IndexData",
     "LOCK",
     "PassageRecord",
@@ -36,14 +39,14 @@ __all__ = [
     "SentenceTable",
     "VectorIndexInfo",
     "build_lock",
+    "check_index",
     "current_build",
+    "file_hashes",
     "live_build_dir",
     "load_index",
     "manifest_for",
     "own_heading",
     "passage_embedding_text",
-    "refresh_index",
     "stale_reason",
     "stamps",
-    "why_rebuild",
 ]

@@ -1,4 +1,5 @@
-"""The manifest of a build, and why a build no longer fits the corpus or the settings."""
+"""The manifest of a build: what it is written with (`manifest_for`) and what is read back from
+it (`stamps`, `file_hashes`); whether a build still fits is `staleness.py`."""
 
 from __future__ import annotations
 
@@ -50,9 +51,9 @@ def stamps(manifest: dict[str, Any]) -> dict[str, Stamp]:
     """The stamps of a build's files: size, modification time and hash, by source (none when
     the manifest's are not readable: then every file is read)."""
     try:
-        hashes = _hashes(manifest)
+        hashes = file_hashes(manifest)
         return {
-            source: Stamp(int(size), int(mtime_ns), hashes[source])
+            source: Stamp(size=int(size), mtime_ns=int(mtime_ns), sha256=hashes[source])
             for source, (size, mtime_ns) in manifest.get("stamps", {}).items()
             if source in hashes
         }
@@ -60,36 +61,8 @@ def stamps(manifest: dict[str, Any]) -> dict[str, Stamp]:
         return {}
 
 
-def stale_reason(manifest: dict[str, Any], settings: Settings, files: dict[str, str]) -> str | None:
-    """Why an index built with `manifest` does not fit these settings and the corpus files
-    `files` ({source: sha256}), or None."""
-    if manifest.get("format") != FORMAT:
-        return f"index is in format {manifest.get('format')}, this tilqa writes format {FORMAT}"
-    if manifest.get("tilqa_version") != __version__:
-        return f"index was built by tilqa {manifest.get('tilqa_version')}, this is {__version__}"
-    if manifest.get("model") != settings.model:
-        return f"model changed from {manifest.get('model')} to {settings.model}"
-    if manifest.get("chunking") != settings.chunking_params():
-        return "chunking settings changed"
-    if settings.token_scoring and not manifest.get("token_vectors"):
-        return "sentence_scoring 'tokens' needs token vectors, which the index was built without"
-    return _corpus_changes(_hashes(manifest), files)
-
-
-def _hashes(manifest: dict[str, Any]) -> dict[str, str]:
+def file_hashes(manifest: dict[str, Any]) -> dict[str, str]:
     """The SHA-256 of every file the build saw, indexed or skipped as unreadable, by source."""
     hashes = dict(manifest.get("files", {}))
     hashes.update({source: entry.get("sha256", "") for source, entry in manifest.get("skipped", {}).items()})
     return hashes
-
-
-def _corpus_changes(old: dict[str, str], files: dict[str, str]) -> str | None:
-    added = sorted(set(files) - set(old))
-    removed = sorted(set(old) - set(files))
-    changed = sorted(s for s in set(files) & set(old) if files[s] != old[s])
-    parts = [
-        f"{label}: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}"
-        for label, names in (("added", added), ("changed", changed), ("removed", removed))
-        if names
-    ]
-    return "corpus " + "; ".join(parts) if parts else None

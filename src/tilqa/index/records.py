@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence, Ty
 
 import numpy as np
 
-from ..chunking import SECTION_SEPARATOR
-from ..corpus import Document, SkippedFile
-from ..formats import Heading
+from ..documents import SECTION_SEPARATOR, Document, Heading, SkippedFile
 from ..lexical import LexicalIndex
 from ..token_scoring import SentenceTokens
 
@@ -84,6 +82,7 @@ class DocumentStore(Mapping[str, Document]):
         return self._number[source]
 
     def by_number(self, number: int) -> Document:
+        """Document `number`, kept decoded among the most recent `DOCUMENT_CACHE`."""
         with self._lock:
             document = self._decoded.get(number)
             if document is not None:
@@ -98,6 +97,7 @@ class DocumentStore(Mapping[str, Document]):
 
 
 def document_to_json(d: Document) -> str:
+    """A document as its line of documents.jsonl (without the newline)."""
     headings = None if d.headings is None else [[h.start, h.end, h.level] for h in d.headings]
     row = {"source": d.source, "sha256": d.sha256, "format": d.format, "pages": list(d.pages),
            "headings": headings, "text": d.text}
@@ -105,11 +105,13 @@ def document_to_json(d: Document) -> str:
 
 
 def document_from_json(line: bytes | str) -> Document:
+    """The document a line of documents.jsonl holds."""
     row = json.loads(line)
     headings = row["headings"]
     return Document(
-        row["source"], row["text"], row["sha256"], row["format"],
-        None if headings is None else tuple(Heading(*h) for h in headings), tuple(row["pages"]),
+        source=row["source"], text=row["text"], sha256=row["sha256"], format=row["format"],
+        headings=None if headings is None else tuple(Heading(start=s, end=e, level=v) for s, e, v in headings),
+        pages=tuple(row["pages"]),
     )
 
 
@@ -154,7 +156,7 @@ class SentenceTable(_Table[SentenceRecord]):
     def _record(self, i: int) -> SentenceRecord:
         row = self.rows[i]
         source, text = self._text(row)
-        return SentenceRecord(source, int(row["start"]), int(row["end"]), text)
+        return SentenceRecord(source=source, start=int(row["start"]), end=int(row["end"]), text=text)
 
     def section(self, i: int) -> str:
         """The heading path of sentence i (that of the first passage holding it)."""
@@ -178,11 +180,13 @@ class PassageTable(_Table[PassageRecord]):
         source, text = self._text(row)
         page = int(row["page"])
         return PassageRecord(
-            source, int(row["start"]), int(row["end"]), text, self.sections[int(row["section"])],
-            tuple(self.sentences_of(i).tolist()), page if page > 0 else None,
+            source=source, start=int(row["start"]), end=int(row["end"]), text=text,
+            section=self.sections[int(row["section"])], sentences=tuple(self.sentences_of(i).tolist()),
+            page=page if page > 0 else None,
         )
 
     def sentences_of(self, i: int) -> np.ndarray:
+        """The sentence rows of passage i."""
         return self.sentence_rows[self.sentence_offsets[i] : self.sentence_offsets[i + 1]]
 
     def passage_of_sentence_slots(self) -> np.ndarray:

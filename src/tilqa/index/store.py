@@ -117,15 +117,16 @@ def load_index(index_dir: Path) -> IndexData:
         _read_faiss(build / f.SENTENCE_SEARCH, sentence_vectors, searches["sentences"], dimension)
         if searches["sentences"].kind != "flat" else None
     )
-    return IndexData(
-        build_id, manifest, passages, sentences, passage_search, sentence_vectors,
-        read_tokens(build, manifest, len(sentences)) if manifest.get("token_vectors") else None,
-        documents,
-        _read_lexical(build / f.PASSAGE_LEXICAL, len(passages)),
-        _read_lexical(build / f.SENTENCE_LEXICAL, len(sentences)),
-        _load_array(build, f.ANTECEDENTS, mmap=True, rows=len(sentences)),
-        _load_array(build, f.TYPICALITY, mmap=True, rows=len(sentences)),
-        sentence_search,
+    return IndexData(  # the remaining files are checked in this order
+        build_id=build_id, manifest=manifest, passages=passages, sentences=sentences,
+        passage_vectors=passage_search, sentence_vectors=sentence_vectors,
+        tokens=read_tokens(build, manifest, len(sentences)) if manifest.get("token_vectors") else None,
+        documents=documents,
+        passage_lexical=_read_lexical(build / f.PASSAGE_LEXICAL, len(passages)),
+        sentence_lexical=_read_lexical(build / f.SENTENCE_LEXICAL, len(sentences)),
+        antecedents=_load_array(build, f.ANTECEDENTS, mmap=True, rows=len(sentences)),
+        typicality=_load_array(build, f.TYPICALITY, mmap=True, rows=len(sentences)),
+        sentence_search=sentence_search,
     )
 
 
@@ -182,6 +183,10 @@ def _vector_index_infos(manifest: dict[str, Any]) -> dict[str, VectorIndexInfo]:
 
 
 def read_manifest(build: Path) -> dict[str, Any]:
+    """The manifest of the build in folder `build`.
+
+    :raises IndexCorruptError: when it is missing or not a JSON object.
+    """
     return _read_json(build / f.MANIFEST)
 
 

@@ -117,7 +117,7 @@ def make_vector_index(vectors: "np.ndarray | RowReader", ann_min: int | None = N
     if n < (ANN_MIN_VECTORS if ann_min is None else ann_min):
         index = faiss.IndexFlatIP(dimension)
         _add(index, vectors)
-        return VectorSearch(index, vectors, VectorIndexInfo("flat", n))
+        return VectorSearch(index, vectors, VectorIndexInfo(kind="flat", vectors=n))
     lists = max(1, int(4 * math.sqrt(n)))
     rng = np.random.default_rng(SEED)
     sample = min(n, TRAINING_POINTS_PER_LIST * lists)
@@ -134,7 +134,7 @@ def make_vector_index(vectors: "np.ndarray | RowReader", ann_min: int | None = N
     queries = _test_questions(vectors, rng)
     exact = exact_neighbours(vectors, queries, NEIGHBOURS)
     kth = kth_similarities(vectors, queries, exact)  # the same at every nprobe
-    search = VectorSearch(index, vectors, VectorIndexInfo("ivf", n, lists))
+    search = VectorSearch(index, vectors, VectorIndexInfo(kind="ivf", vectors=n, lists=lists))
     nprobe, recall = 1, 0.0
     while True:
         index.nprobe = nprobe
@@ -143,7 +143,9 @@ def make_vector_index(vectors: "np.ndarray | RowReader", ann_min: int | None = N
             break
         nprobe = min(lists, nprobe * 2)
     log.info("IVF index: %d lists, nprobe %d, recall@%d %.4f", lists, nprobe, NEIGHBOURS, recall)
-    search.info = VectorIndexInfo("ivf", n, lists, nprobe, round(recall, 4), len(queries))
+    search.info = VectorIndexInfo(
+        kind="ivf", vectors=n, lists=lists, nprobe=nprobe, recall_at_10=round(recall, 4), queries=len(queries)
+    )
     return search
 
 

@@ -15,27 +15,26 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import token_codec
 from ..chunking import chunk_document
 from ..config import Settings
-from ..corpus import Document
+from ..documents import Document
 from ..encoders import Encoder, TokenVectors, text_key
-from ..lexical import LexicalIndex, terms
+from ..index import files as f
+from ..index.records import PASSAGE_FIELDS, SENTENCE_FIELDS, document_to_json, own_heading, passage_embedding_text
+from ..index.vectors import make_vector_index
 from ..sentence_features import antecedents, typicality
 from ..token_codec import TokenCodec
-from ..token_scoring import TOKEN_SPAN, token_idf
-from . import files as f
+from ..token_scoring import token_idf
+from .columns import Terms
 from .previous import PreviousBuild
-from .records import PASSAGE_FIELDS, SENTENCE_FIELDS, document_to_json, own_heading, passage_embedding_text
-from .vectors import make_vector_index
+from .token_rows import NEW, TokenSpans, document_frequency, encode_tokens, share_file
 
 log = logging.getLogger(__name__)
 
@@ -43,60 +42,6 @@ log = logging.getLogger(__name__)
 # which takes seconds to start, does).
 EMBED_CHUNK = 2048
 SHARED_SEGMENT_MIN_LIVE = 0.5  # a shared segment less used than this is copied, not shared
-NEW = -1  # the segment of a token span in this build's own segment
-
-
-class _Growing:
-    """A one-dimensional array that grows by doubling."""
-
-    def __init__(self, dtype: np.dtype | type) -> None:
-        self.array = np.zeros(1024, dtype=dtype)
-        self.size = 0
-
-    def _room(self, more: int) -> None:
-        if self.size + more > len(self.array):
-            self.array = np.resize(self.array, max(2 * len(self.array), self.size + more))
-
-    def extend(self, values: np.ndarray) -> None:
-        self._room(len(values))
-        self.array[self.size : self.size + len(values)] = values
-        self.size += len(values)
-
-    def view(self) -> np.ndarray:
-        return self.array[: self.size]
-
-
-class _Spans(_Growing):
-    """A growing array of token spans that can be filled in later (rows waiting for a codebook)."""
-
-    def __init__(self) -> None:
-        super().__init__(TOKEN_SPAN)
-
-    def append(self, segment: int, start: int, end: int) -> int:
-        self._room(1)
-        self.array[self.size] = (segment, start, end)
-        self.size += 1
-        return self.size - 1
-
-
-class _Terms:
-    """Each text's BM25 terms as numbers of one growing vocabulary, in one flat array (4 bytes a
-    term, no object a text) until `finish`."""
-
-    def __init__(self, vocabulary: dict[str, int]) -> None:
-        self.vocabulary = vocabulary
-        self.ids = _Growing(np.int32)
-        self.lengths = _Growing(np.int32)
-
-    def add(self, texts: Sequence[str]) -> None:
-        tokenized = terms(texts)
-        self.lengths.extend(np.array([len(words) for words in tokenized], dtype=np.int32))
-        self.ids.extend(np.array(
-            [self.vocabulary.setdefault(w, len(self.vocabulary)) for words in tokenized for w in words], dtype=np.int32
-        ))
-
-    def index(self) -> LexicalIndex:
-        return LexicalIndex.from_term_ids(self.ids.view(), self.lengths.view(), list(self.vocabulary))
 
 
 @dataclass
@@ -131,18 +76,18 @@ class BuildWriter:
         self._antecedents = f.GrowingArray(folder / f.ANTECEDENTS, np.int64)
         self._typicality = f.GrowingArray(folder / f.TYPICALITY, np.float64)
         vocabulary: dict[str, int] = {}
-        self._passage_terms, self._sentence_terms = _Terms(vocabulary), _Terms(vocabulary)
+        self._passage_terms, self._sentence_terms = Terms(vocabulary), Terms(vocabulary)
         self._pending = _Pending()
         self.passages = self.sentences = 0
         self.embedded = self.reused = 0
         self.dimension: int | None = None
         # Token vectors: spans of sentence rows and heading rows, each heading text once.
         self.codec: TokenCodec | None = previous.codec if self.with_tokens else None
-        self._sentence_spans, self._heading_spans = _Spans(), _Spans()
+        self._sentence_spans, self._heading_spans = TokenSpans(), TokenSpans()
         self._heading_rows: dict[str, int] = {}
         self._heading_keys: list[str] = []
         self._sentence_heading: list[np.ndarray] = []
-        self._waiting: list[tuple[_Spans, int, TokenVectors]] = []  # new rows not written yet
+        self._waiting: list[tuple[TokenSpans, int, TokenVectors]] = []  # new rows not written yet
         self._segment_ids: f.GrowingArray | None = None
         self._segment_values: f.GrowingArray | None = None
 
@@ -284,7 +229,7 @@ class BuildWriter:
         return TokenVectors(tokens.ids, self.codec.encode(tokens.vectors))
 
 
-    def _token_row(self, spans: _Spans, key: str, previous_row: int, fresh: dict[str, TokenVectors]) -> int:
+    def _token_row(self, spans: TokenSpans, key: str, previous_row: int, fresh: dict[str, TokenVectors]) -> int:
         """Add a token row: shared from the live build's segments, or this build's own."""
         if key not in fresh:
             segment, start, end = self.previous.token_spans[previous_row].tolist()
@@ -299,7 +244,7 @@ class BuildWriter:
             waiting, self._waiting = self._waiting, []
             self._write_tokens(waiting)
 
-    def _write_tokens(self, rows: list[tuple[_Spans, int, TokenVectors]]) -> None:
+    def _write_tokens(self, rows: list[tuple[TokenSpans, int, TokenVectors]]) -> None:
         """Write rows into this build's segment: as codes when there is a codebook, else float16."""
         if not rows:
             return
@@ -384,7 +329,7 @@ class BuildWriter:
         for s in shared:
             for source in f.segment_files(self.previous.folder, self.previous.segments[s]):  # type: ignore[arg-type]
                 (self.folder / f.TOKEN_SEGMENTS).mkdir(exist_ok=True)
-                _link(source, self.folder / f.TOKEN_SEGMENTS / source.name)
+                share_file(source, self.folder / f.TOKEN_SEGMENTS / source.name)
         names = [self.previous.segments[s] for s in shared]
         if self._segment_ids is not None:
             assert self._segment_values is not None
@@ -405,7 +350,7 @@ class BuildWriter:
         np.save(self.folder / f.TOKEN_HEADINGS, np.where(heading >= 0, heading + self.sentences, -1).astype(np.int32))
         if self.codec is not None:
             np.save(self.folder / f.TOKEN_CODEBOOK, self.codec.centroids)
-        np.save(self.folder / f.TOKEN_IDF, token_idf(self._document_frequency(spans, names), self.sentences))
+        np.save(self.folder / f.TOKEN_IDF, token_idf(document_frequency(self.folder, spans[: self.sentences], names), self.sentences))
         return [{"name": n, "kind": kind} for n in names]
 
     def _all_spans(self) -> np.ndarray:
@@ -429,44 +374,6 @@ class BuildWriter:
             ])
         return False
 
-    def _document_frequency(self, spans: np.ndarray, names: list[str]) -> np.ndarray:
-        """The number of sentences holding each token id."""
-        df = np.zeros(0, dtype=np.int64)
-        sentence_spans = spans[: self.sentences]
-        for number, name in enumerate(names):
-            ids = np.load(f.segment_files(self.folder, name)[0], mmap_mode="r")
-            rows = np.flatnonzero(sentence_spans["segment"] == number)
-            for first in range(0, len(rows), 65_536):
-                block = rows[first : first + 65_536]
-                starts, ends = sentence_spans["start"][block], sentence_spans["end"][block]
-                lengths = ends - starts
-                if not lengths.sum():
-                    continue
-                at = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(starts, lengths)
-                pairs = np.unique(np.repeat(block.astype(np.int64), lengths) << 32 | np.asarray(ids[at], dtype=np.int64))
-                counts = np.bincount(pairs & 0xFFFFFFFF)
-                if len(counts) > len(df):
-                    df = np.pad(df, (0, len(counts) - len(df)))
-                df[: len(counts)] += counts
-        return df
-
     def close(self) -> None:
         """Close files after a failure (the folder is then removed by the caller)."""
         self._documents.close()
-
-
-def _link(source: Path, target: Path) -> None:
-    """Share an immutable file with another build: a hard link, or a copy where links fail."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-def encode_tokens(rows: Sequence[TokenVectors], codec: TokenCodec) -> list[TokenVectors]:
-    """`rows` (float16 token vectors) as codes of `codec`, in one pass."""
-    if not rows:
-        return []
-    codes = codec.encode(np.concatenate([t.vectors for t in rows]))
-    at = np.concatenate([[0], np.cumsum([len(t.ids) for t in rows])])
-    return [TokenVectors(t.ids, codes[at[i] : at[i + 1]]) for i, t in enumerate(rows)]

@@ -11,11 +11,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..corpus import Document
+from ..documents import Document
 from ..errors import IndexCorruptError
+from ..index import files as f
+from ..index.manifest import FORMAT
+from ..index.records import IndexData, document_from_json
+from ..index.store import live_build_dir
 from ..token_codec import TokenCodec
-from . import files as f
-from .manifest import FORMAT
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +41,18 @@ class KeyTable:
 
 class PreviousBuild:
     """The live build, as far as a rebuild can use it; empty when there is none, or when it was
-    made in another format or with another model."""
+    made in another format or with another model.
 
-    def __init__(self, folder: Path | None = None, model: str = "") -> None:
+    `loaded` is the same build as `index.load_index` opened it, when the caller has it: its
+    manifest and documents are then not read again.
+    """
+
+    def __init__(self, folder: Path | None = None, model: str = "", loaded: IndexData | None = None) -> None:
         self.folder = folder
         self.manifest: dict[str, Any] = {}
         self._documents: dict[str, int] = {}  # sha256 -> line of documents.jsonl
         self._lines: np.ndarray = np.zeros(0, np.int64)
+        self._loaded = loaded.documents if loaded is not None else None
         self.skipped: dict[str, str] = {}  # sha256 -> reason
         self.vectors: tuple[np.ndarray, ...] = ()  # passage rows, then sentence rows
         self._vector_keys = KeyTable(np.zeros(0, "S64"))
@@ -57,7 +64,7 @@ class PreviousBuild:
         if folder is None:
             return
         try:
-            self.manifest = json.loads((folder / f.MANIFEST).read_text("utf-8"))
+            self.manifest = loaded.manifest if loaded is not None else json.loads((folder / f.MANIFEST).read_text("utf-8"))
         except (OSError, ValueError) as exc:
             log.info("nothing reusable in %s (%s)", folder, exc)
             return
@@ -90,25 +97,33 @@ class PreviousBuild:
 
     def _read_documents(self) -> None:
         assert self.folder is not None
-        sources = json.loads((self.folder / f.SOURCES).read_text("utf-8"))
         files = self.manifest["files"]
-        self._lines = np.load(self.folder / f.DOCUMENT_LINES)
+        if self._loaded is not None:
+            sources = self._loaded.sources
+        else:
+            sources = json.loads((self.folder / f.SOURCES).read_text("utf-8"))
+            self._lines = np.load(self.folder / f.DOCUMENT_LINES)
         self._documents = {files[source]: number for number, source in enumerate(sources)}
 
     def document(self, sha256: str, source: str) -> Document | None:
         """The extracted document of content `sha256`, under the name `source`, or None."""
-        from .records import document_from_json
-
         number = self._documents.get(sha256)
         if number is None or self.folder is None:
             return None
+        document = self._loaded.read(number) if self._loaded is not None else self._read_document(number)
+        if document.sha256 != sha256:
+            return None
+        return Document(
+            source=source, text=document.text, sha256=sha256, format=document.format,
+            headings=document.headings, pages=document.pages,
+        )
+
+    def _read_document(self, number: int) -> Document:
+        assert self.folder is not None
         start, end = int(self._lines[number]), int(self._lines[number + 1])
         with open(self.folder / f.DOCUMENTS, "rb") as handle:
             handle.seek(start)
-            document = document_from_json(handle.read(end - start))
-        if document.sha256 != sha256:
-            return None
-        return Document(source, document.text, sha256, document.format, document.headings, document.pages)
+            return document_from_json(handle.read(end - start))
 
     # -- vectors ---------------------------------------------------------------------------
 
@@ -162,11 +177,13 @@ class PreviousBuild:
         return np.load(ids, mmap_mode="r"), np.load(values, mmap_mode="r")
 
 
-def previous_build(index_dir: Path, model: str) -> PreviousBuild:
-    """The live build of `index_dir`, for reuse by a build with `model`."""
-    from .store import live_build_dir
-
+def previous_build(index_dir: Path, model: str, loaded: IndexData | None = None) -> PreviousBuild:
+    """The live build of `index_dir`, for reuse by a build with `model`; `loaded` is that build
+    as already opened (its manifest and documents are then not read again), or None."""
+    folder = live_build_dir(index_dir)
+    if loaded is not None and (folder is None or folder.name != loaded.build_id):
+        loaded = None  # another build went live since
     try:
-        return PreviousBuild(live_build_dir(index_dir), model)
+        return PreviousBuild(folder, model, loaded)
     except IndexCorruptError:
         return PreviousBuild()
