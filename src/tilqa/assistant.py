@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
 from .config import Settings
 from .encoders import Encoder, make_encoder
 from .errors import QuestionError
+from .followups import Turn, understand
 from .index import BuildReport, IndexData, check_index, current_build, load_index
 from .question import clean_question
 from .results import Answer
@@ -201,8 +203,14 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[Any] | None = None) -> Answer:
         """Answer `question` with a sentence copied from the corpus and up to `top_k` citations.
+
+        With `history`, the earlier turns of the conversation (oldest first: `Answer`s, their
+        `to_dict()`s, or bare earlier questions), a follow-up that leans on the turn before
+        ("when did it start?", "why?", "and in cervical cancer?") is made self-contained from it
+        (`tilqa.followups.understand`) and that is searched: `Answer.understood_as` says what was.
+        A question that leans on nothing is searched as typed.
 
         Below `min_confidence` the corpus is taken not to answer: `found` is False, the answer
         empty, and the closest passages are cited all the same. A question longer than
@@ -211,28 +219,36 @@ class Assistant:
 
         :param question: the question, as a user typed it.
         :param top_k: how many passages to cite (default: `settings.top_k`).
-        :raises QuestionError: for an empty or non-text question, or a `top_k` below 1.
+        :param history: the conversation's earlier turns, oldest first (default: none).
+        :raises QuestionError: for an empty or non-text question, a `top_k` below 1, or a
+            history that is not a list of earlier answers or questions.
         :raises CorpusError: when the index has to be built and the corpus folder is missing or
             holds no readable document.
         """
-        text, notes = clean_question(question, self.settings.max_question_chars)
+        typed, notes = clean_question(question, self.settings.max_question_chars)
         k, k_note = self._clamp_top_k(top_k)
         notes += k_note
+        text = understand(typed, Turn.history(history)) if history else typed
+        if text != typed:
+            log.debug("follow-up %r understood as %r", typed, text)
         loaded = self._ensure_loaded()
         vector, tokens = self.encode_question(text)
         hits = loaded.retriever.search(text, vector, max(k, self.settings.answer_passages))
         extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages], tokens)
         if extraction is None:
-            return Answer(question=text, answer="", found=False, confidence=0.0, citations=[], notes=notes)
+            return Answer(
+                question=typed, answer="", found=False, confidence=0.0, citations=[], notes=notes, understood_as=text
+            )
         found = extraction.confidence >= self.settings.min_confidence
         citations = cite(loaded.data, extraction, hits, k, found)
         return Answer(
-            question=text,
+            question=typed,
             answer=answer_text(citations),
             found=found,
             confidence=round(extraction.confidence, 4),
             citations=citations,
             notes=notes,
+            understood_as=text,
         )
 
     def explain(self, question: str) -> Explanation:
