@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
 from .config import Settings
+from .documents import SkippedFile
 from .encoders import Encoder, make_encoder
 from .errors import QuestionError
 from .followups import Turn, understand
@@ -66,6 +68,11 @@ class DocumentSummary:
     format: str
     pages: int | None
     passages: int
+    modified: str | None = None  # the file's modification time (UTC, ISO 8601), None when it is gone
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready values."""
+        return dataclasses.asdict(self)
 
 
 class Assistant:
@@ -194,7 +201,23 @@ class Assistant:
             raise KeyError(f"no document {source!r} in the index")
         passages = int((data.passages.rows["source"] == data.documents.number(source)).sum())
         pages = len(document.pages) if document.format == "pdf" else None
-        return DocumentSummary(source=source, format=document.format, pages=pages, passages=passages)
+        try:
+            stamp = (self.settings.corpus_dir / source).stat().st_mtime
+            modified: str | None = datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+        except OSError:
+            modified = None
+        return DocumentSummary(
+            source=source, format=document.format, pages=pages, passages=passages, modified=modified
+        )
+
+    def documents(self) -> list[DocumentSummary]:
+        """Every document the index holds, by source (what a Documents panel or `/api/documents` lists)."""
+        return [self.document_summary(source) for source in sorted(self._ensure_loaded().data.documents)]
+
+    def skipped_files(self) -> list[SkippedFile]:
+        """The corpus files the index left out, each with the reason (unreadable, empty, …)."""
+        skipped = self._ensure_loaded().data.manifest.get("skipped", {})
+        return [SkippedFile(source=source, reason=str(entry.get("reason", ""))) for source, entry in sorted(skipped.items())]
 
     @property
     def index(self) -> IndexData:

@@ -276,8 +276,8 @@ def _replace_anaphor(question: str, antecedent: str) -> str:
         following = tokens[at + 1][0].lower()
         if following not in STOP or following in GENERIC - {"the", "a", "an", "is", "for", "there", "then", "so", "not"}:
             end = tokens[at + 1].end()  # "that drug" → the antecedent
-    if end != match.end():
-        replacement = f"{antecedent} {tokens[at + 1][0]}"  # "those studies" → "TIL studies"
+    if end != match.end() and antecedent.replace("-", "").isupper():
+        replacement = f"{antecedent} {tokens[at + 1][0]}"  # an acronym: "those studies" → "TIL studies"
     else:
         replacement = antecedent + ("'s" if lower in POSSESSIVES else "")
     return question[: match.start()] + replacement + question[end:]
