@@ -195,11 +195,13 @@ def _strip_wh(question: str) -> str:
     return " ".join(words[i:])
 
 
-def subject(turn: Turn) -> str | None:
-    """What a pronoun in the next question stands for: the entity the answer names when the
-    question asked for one ("Which IL-2 product …?" → "Proleukin®"), else the question's subject."""
+def subject(turn: Turn, pronoun: str = "it") -> str | None:
+    """What `pronoun` in the next question stands for: the entity the answer names when the
+    question asked for one ("Which IL-2 product …?" → "Proleukin®"; after "Who …?" only a personal
+    "they" or "he", not "it"), else the question's subject."""
     words = _words(turn.question)
-    asks_entity = bool(words) and words[0].lower() in {"which", "who", "whom"} or (
+    personal = pronoun.lower() not in {"it", "its", "this", "that"}
+    asks_entity = bool(words) and (words[0].lower() == "which" or words[0].lower() in {"who", "whom"} and personal) or (
         len(words) > 2 and words[0].lower() == "what" and words[1].lower() not in AUXILIARIES
         and words[2].lower() in AUXILIARIES  # "what drug is …", not "what makes …"
     )
@@ -215,6 +217,8 @@ def subject(turn: Turn) -> str | None:
     rest = _strip_wh(turn.question).split()
     if rest and rest[0].lower() in AUXILIARIES:
         rest = rest[1:]
+    elif len(rest) > 1 and words[0].lower() in {"who", "what", "which"} and rest[1].lower() in {"the", "a", "an", "its", "their"}:
+        rest = rest[1:]  # "Who licensed the …": the verb, then its object
     phrase: list[str] = []
     for word in rest:
         lower = word.lower()
@@ -318,7 +322,7 @@ def understand(question: str, history: Sequence[Turn]) -> str:
     words = _words(text)
     at = _anaphor(words)
     if at is not None and not _has_antecedent(words, at):
-        antecedent = subject(previous)
+        antecedent = subject(previous, words[at])
         if antecedent:
             resolved = _replace_anaphor(text, antecedent)
             if continued is not None:

@@ -62,7 +62,7 @@ header p, nav { color: #555; font-size: .9em; margin: .3em 0; }
 nav a { margin-right: 1em; }
 .text { white-space: pre-wrap; overflow-wrap: break-word; }
 mark { background: #fff3b0; padding: .1em 0; }
-mark.answer { background: #ffd43b; font-weight: bold; }
+mark .answer { background: #ffd43b; font-weight: bold; }
 """
 
 
@@ -153,8 +153,8 @@ def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, st
         if answer and answer[0] < end and answer[1] > start:
             a0, a1 = max(answer[0], start), min(answer[1], end)
             inside = (
-                html.escape(text[start:a0]) + "<mark class='answer' id='answer'>" + html.escape(text[a0:a1])
-                + "</mark>" + html.escape(text[a1:end])
+                html.escape(text[start:a0]) + "<span class='answer' id='answer'>" + html.escape(text[a0:a1])
+                + "</span>" + html.escape(text[a1:end])
             )
         shown = html.escape(text[lo:start]) + "<mark id='cited'>" + inside + "</mark>" + html.escape(text[end:hi])
     else:
