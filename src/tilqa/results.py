@@ -41,7 +41,9 @@ class Citation:
 class Answer:
     """An extractive answer: `answer` is copied verbatim from the first citation, or "" when the
     corpus does not answer (`found` False); the closest passages are cited either way. `question`
-    is the question as answered, cleaned by `question.clean_question`."""
+    is the question as answered, cleaned by `question.clean_question`; `understood_as` the
+    self-contained question that was searched: the question itself, unless it was a follow-up
+    that leaned on the conversation before it ("when did it start?")."""
 
     question: str
     answer: str
@@ -49,6 +51,11 @@ class Answer:
     confidence: float
     citations: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    understood_as: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.understood_as:
+            object.__setattr__(self, "understood_as", self.question)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-ready values (what `tilqa ask --json` prints)."""
@@ -59,4 +66,5 @@ class Answer:
             "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "notes": list(self.notes),
+            "understood_as": self.understood_as,
         }
