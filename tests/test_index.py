@@ -207,7 +207,7 @@ def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> Non
         expected = "documents.jsonl has a damaged record"
     else:
         (small.index_dir / "CURRENT").write_text("no-such-build\n", "utf-8")
-        expected = "missing"
+        expected = "^CURRENT names build 'no-such-build', which is missing$"
     with pytest.raises(IndexCorruptError, match=expected):
         load_index(small.index_dir)
     assistant = assistant_for(small)
@@ -237,7 +237,7 @@ def test_a_second_build_waits_for_the_lock_or_says_so(small: Settings) -> None:
 
     thread = threading.Thread(target=hold)
     thread.start()
-    holding.wait(5)
+    assert holding.wait(30), "the holding thread never took the lock"
     try:
         with pytest.raises(IndexLockedError, match="another process is still building"):
             build(small, lock_timeout=0.5)
