@@ -1,5 +1,5 @@
 """Index build, load, manifest staleness, incremental rebuilds, damage and locking: plumbing,
-embedded with HashEncoder (the real model's vectors are checked in test_embedding.py)."""
+embedded with HashEncoder (the real model's vectors are checked in test_encoders_torch.py)."""
 
 import dataclasses
 import json
