@@ -8,6 +8,7 @@ with `helpers.HashEncoder`. Helpers that are not fixtures live in `helpers.py`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import importlib.abc
 import os
@@ -27,7 +28,7 @@ CORPUS = ROOT / "corpus"
 
 # Every way the real embedding model loads, as (module, attribute): tilqa's torch encoder, the
 # default ONNX encoder's session, the export to ONNX, and the libraries under them, for a test
-# that calls one directly. A fast test that reaches one fails (fast_tier_loads_no_model).
+# that calls one directly. A fast test that reaches one fails (_guarded), even from a fixture.
 MODEL_LOADERS = (
     ("tilqa.encoders.torch", "load_model"),
     ("tilqa.encoders.onnx_runtime", "open_session"),
@@ -44,10 +45,12 @@ _set_aside: dict[str, str] = {}
 def pytest_configure(config: pytest.Config) -> None:
     """Tests run on default settings, whatever `TILQA_*` settings the caller's shell holds (a
     `TILQA_MIN_CONFIDENCE=0` would move the answer floors). Other variables, such as
-    `TILQA_REQUIRE_BROWSER`, stay."""
+    `TILQA_REQUIRE_BROWSER`, stay. And the tier guard: the model loaders refuse to run for a
+    test not marked `model`."""
     for name in SETTING_VARIABLES:
         if name in os.environ:
             _set_aside[name] = os.environ.pop(name)
+    _guard_model_loaders()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -76,15 +79,58 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
 
 
-class _RefuseOnImport(importlib.abc.MetaPathFinder):
-    """Applies the refusals to a loader module first imported during the test (sentence-transformers
-    and onnxruntime are imported only when needed, and importing them here would slow every run)."""
+# The test running now (its setup, call and teardown, with the fixtures it sets up first):
+# a model loader called outside a `model` test's run refuses (MODEL_LOADERS).
+_running: list[pytest.Item] = []
 
-    def __init__(self, refuse_in: Callable[[ModuleType], None], names: set[str]) -> None:
-        self.refuse_in, self.names = refuse_in, names
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+def _guarded(load: Callable, what: str) -> Callable:
+    """`load`, refusing to run for a test not marked `model`. Wrapping the loaders for the whole
+    session (not patching them per test) also catches a module- or session-scoped fixture that a
+    fast test sets up."""
+
+    @functools.wraps(load)
+    def guarded(*args: object, **kwargs: object):
+        item = _running[-1] if _running else None
+        if item is not None and item.get_closest_marker("model") is None:
+            raise AssertionError(
+                f"{item.nodeid} loads the embedding model ({what}): "
+                "mark it @pytest.mark.model, or give its Assistant embedder=HashEncoder()"
+            )
+        return load(*args, **kwargs)
+
+    guarded.__tilqa_tier_guard__ = True
+    return guarded
+
+
+def _guard_module(module: ModuleType) -> None:
+    """Guard the loaders `module` holds; a class's constructor, so the class stays itself."""
+    for name, attribute in MODEL_LOADERS:
+        if name != module.__name__:
+            continue
+        target = getattr(module, attribute)
+        if isinstance(target, type):
+            if not getattr(target.__init__, "__tilqa_tier_guard__", False):
+                target.__init__ = _guarded(target.__init__, f"{name}.{attribute}")
+        elif not getattr(target, "__tilqa_tier_guard__", False):
+            setattr(module, attribute, _guarded(target, f"{name}.{attribute}"))
+
+
+class _GuardOnImport(importlib.abc.MetaPathFinder):
+    """Guards a loader library when it is first imported (sentence-transformers and onnxruntime
+    load only when needed; importing them here would slow every run)."""
 
     def find_spec(self, name, path, target=None):
-        if name not in self.names:
+        if name not in {module for module, _ in MODEL_LOADERS}:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -98,45 +144,19 @@ class _RefuseOnImport(importlib.abc.MetaPathFinder):
 
         def exec_module(module: ModuleType) -> None:
             real_exec(module)
-            self.refuse_in(module)
+            _guard_module(module)
 
-        spec.loader.exec_module = exec_module  # this spec's loader only: the module keeps it
+        spec.loader.exec_module = exec_module  # this spec's loader only
         return spec
 
 
-@pytest.fixture(autouse=True)
-def fast_tier_loads_no_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test not marked `model` fails if it loads the embedding model in any way (MODEL_LOADERS):
-    it belongs in the real-model tier, or should embed with HashEncoder."""
-    if request.node.get_closest_marker("model") is not None:
-        return
-
-    def refusal(what: str):
-        def refuse(*args: object, **kwargs: object):
-            raise AssertionError(
-                f"{request.node.nodeid} loads the embedding model ({what}): "
-                "mark it @pytest.mark.model, or give its Assistant embedder=HashEncoder()"
-            )
-
-        return refuse
-
-    def refuse_in(module: ModuleType) -> None:
-        for name, attribute in MODEL_LOADERS:
-            if name == module.__name__:
-                monkeypatch.setattr(module, attribute, refusal(f"{name}.{attribute}"))
-
-    pending = set()
+def _guard_model_loaders() -> None:
     for name, _ in MODEL_LOADERS:
         if name in sys.modules:
-            refuse_in(sys.modules[name])
+            _guard_module(sys.modules[name])
         elif name.startswith("tilqa."):
-            refuse_in(importlib.import_module(name))  # light: tilqa imports its libraries lazily
-        else:
-            pending.add(name)
-    if pending:
-        finder = _RefuseOnImport(refuse_in, pending)
-        sys.meta_path.insert(0, finder)
-        request.addfinalizer(lambda: sys.meta_path.remove(finder))
+            _guard_module(importlib.import_module(name))  # light: tilqa imports its libraries lazily
+    sys.meta_path.insert(0, _GuardOnImport())
 
 
 @pytest.fixture(scope="session")

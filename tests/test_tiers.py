@@ -50,6 +50,7 @@ def test_a_fast_test_that_loads_the_model_in_any_way_fails_saying_so(tmp_path: P
         "test_default_assistant_asks", "test_default_assistant_exports_the_model_first", "test_int8_assistant_builds",
         "test_torch_assistant_builds", "test_sentence_transformers_called_directly",
         "test_sentence_transformers_called_again_once_imported", "test_onnxruntime_called_directly",
+        "test_a_module_fixture_builds_a_default_assistant",
     }, result.stdout[-3000:]
     for name, message in got.items():
         assert message is not None, f"{name} loaded the model in the fast tier and passed"

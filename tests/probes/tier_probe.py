@@ -1,10 +1,12 @@
 """Run by test_tiers.py in a pytest of its own, never collected otherwise (no `test_` prefix).
 
 Each test here is unmarked (fast tier) and loads the real embedding model one way: each must fail
-with the tier guard's message (conftest.fast_tier_loads_no_model), before any model is read.
+with the tier guard's message (conftest.py's MODEL_LOADERS), before any model is read.
 """
 
 from pathlib import Path
+
+import pytest
 
 import tilqa
 from tilqa.config import DEFAULT_MODEL
@@ -60,3 +62,12 @@ def test_onnxruntime_called_directly(tmp_path: Path) -> None:
     import onnxruntime
 
     onnxruntime.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+
+
+@pytest.fixture(scope="module")
+def built_by_a_module_fixture(tmp_path_factory: pytest.TempPathFactory) -> tilqa.BuildReport:
+    return assistant_on(tmp_path_factory.mktemp("module")).build()
+
+
+def test_a_module_fixture_builds_a_default_assistant(built_by_a_module_fixture: tilqa.BuildReport) -> None:
+    """Set up before the test's own function-scoped fixtures: the guard holds for it too."""
