@@ -6,24 +6,34 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import shutil
-import socket
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
+import pytest
 
 import tilqa
 from tilqa.encoders import TokenVectors
+from tilqa.testing import free_port  # noqa: F401  (one free_port, shared with the benchmarks)
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Set (to 1) where a missing Chromium must fail the run rather than skip tests: in CI (.ci/run).
+REQUIRE_BROWSER = "TILQA_REQUIRE_BROWSER"
 
 
-def free_port() -> int:
-    """A loopback port that nothing listens on now (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def need_chromium(why: str) -> Path:
+    """Debian's Chromium, which the browser tests and the rendered PDFs need. Without it the
+    calling test is skipped, saying `why`; where TILQA_REQUIRE_BROWSER=1 (CI), it fails instead."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    message = f"{CHROMIUM} is not installed: {why} (`make test` installs it when run as root)"
+    if os.environ.get(REQUIRE_BROWSER, "") not in ("", "0"):
+        pytest.fail(f"{message}; {REQUIRE_BROWSER} is set, so this fails instead of skipping", pytrace=False)
+    pytest.skip(message)
 
 
 def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:

@@ -53,21 +53,25 @@ def test_module_level_ask_uses_the_given_folders(tmp_path: Path, corpus_dir: Pat
 
 
 @pytest.mark.parametrize(
-    "british, american",
+    "british, american, evidence",
     [
-        ("Why is commercialising TIL therapy hard?", "Why is commercializing TIL therapy hard?"),
-        ("How is TIL manufacturing being optimised?", "How is TIL manufacturing being optimized?"),
+        # The corpus's reasons (Market Adoption and Economic Considerations), and the sentence
+        # holding the folded word ("optimizing"), which the question matches only once folded.
+        ("Why is commercialising TIL therapy hard?", "Why is commercializing TIL therapy hard?",
+         "accompanied by significant economic pressures. High manufacturing costs"),
+        ("How is TIL manufacturing being optimised?", "How is TIL manufacturing being optimized?",
+         "optimizing the effector function and phenotype of the TIL product"),
     ],
 )
 def test_british_spelling_gets_the_answer_american_spelling_gets(
-    assistant: tilqa.Assistant, british: str, american: str
+    assistant: tilqa.Assistant, british: str, american: str, evidence: str
 ) -> None:
     """The corpus writes American English; a question in British spelling must not lose its
     lexical match (without the spelling fold both of these pick another sentence)."""
     expected = assistant.ask(american)
     answer = assistant.ask(british)
-    assert expected.found and answer.found
-    assert answer.answer == expected.answer
+    assert answer.found and evidence in answer.answer
+    assert expected.found and answer.answer == expected.answer
 
 
 @pytest.mark.parametrize(

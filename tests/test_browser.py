@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers import need_chromium
+
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -14,24 +15,33 @@ FLAGS = [
 ]
 TIMEOUT_MS = 60_000
 
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (`make test` installs it when run as root)",
-                allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
-def page(server_url: str):
+def browser():
+    chromium = need_chromium("the chat cannot be driven in a browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.dialogs = []
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(server_url, timeout=TIMEOUT_MS)
-        page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, server_url: str):
+    """A page of its own for each test: a fresh chat, whatever ran before."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(server_url, timeout=TIMEOUT_MS)
+    page.wait_for_selector("#question textarea", timeout=TIMEOUT_MS)
+    try:
         yield page
-        browser.close()
+    finally:
+        context.close()
 
 
 def ask(page, question: str) -> None:
@@ -82,22 +92,36 @@ def test_typed_question_gets_answer_with_sources_and_highlight(page) -> None:
 
 def test_clicking_an_example_asks_it(page) -> None:
     page.get_by_role("button", name="Which regulatory agencies have to evaluate TIL therapies?").click()
+    wait_for_replies(page, 1)
+    assert "Food and Drug Administration" in last_reply(page)
+    assert exchange_in_view(page)
+
+
+def test_a_second_exchange_is_scrolled_into_view_below_the_first(page) -> None:
+    ask(page, "Which IL-2 product did Iovance acquire?")
+    wait_for_replies(page, 1)
+    page.get_by_role("button", name="Which regulatory agencies have to evaluate TIL therapies?").click()
     wait_for_replies(page, 2)
     assert "Food and Drug Administration" in last_reply(page)
-    assert exchange_in_view(page)  # the second exchange too, below the first
+    assert exchange_in_view(page)
 
 
 def test_script_in_the_question_is_shown_as_text_and_never_runs(page) -> None:
-    ask(page, "<script>alert(1)</script><img src=x onerror=alert(2)>")
-    wait_for_replies(page, 3)
-    user_messages = page.locator('#chat [data-testid="user"]')
-    assert "<script>alert(1)</script><img src=x onerror=alert(2)>" in user_messages.last.inner_text()
-    page.wait_for_timeout(500)
+    question = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    ask(page, question)
+    wait_for_replies(page, 1)
+    assert question in page.locator('#chat [data-testid="user"]').last.inner_text()
+    # Shown as text, the markup made no element that could run: no script, no image, no handler.
+    made = page.evaluate(
+        """() => document.querySelectorAll('#chat script, #chat img[src="x"], #chat [onerror]').length"""
+    )
+    assert made == 0
     assert page.dialogs == []
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-script.png"), full_page=True)
 
 
 def test_empty_question_gets_a_message_not_an_error(page) -> None:
     ask(page, "   ")
-    wait_for_replies(page, 4)
+    wait_for_replies(page, 1)
     assert "the question is empty" in last_reply(page)

@@ -11,9 +11,8 @@ import pytest
 
 import tilqa
 
-from helpers import FACT, QUESTION, pdf_page_of, real_assistant_on, serve
+from helpers import FACT, QUESTION, need_chromium, pdf_page_of, real_assistant_on, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
@@ -26,12 +25,11 @@ TIMEOUT_MS = 60_000
 
 @pytest.fixture
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (`make test` installs it when run as root)")
+    chromium = need_chromium("the chat cannot be driven in a browser")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=FLAGS)
         try:
             yield browser
         finally:

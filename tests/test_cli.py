@@ -106,3 +106,55 @@ def test_chat_is_a_conversation_that_understands_follow_ups(folders: list[str], 
     out = capsys.readouterr().out
     assert out.count("[1] ") == 2  # two answers: the empty line is skipped, end of input leaves
     assert "(understood as: who makes gene-editing technology?)" in out, out
+
+
+def test_version_prints_the_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"tilqa {tilqa.__version__}\n"
+
+
+class InterruptedEncoder(HashEncoder):
+    """HashEncoder, but the user presses Ctrl+C while it embeds."""
+
+    def encode_with_tokens(self, texts, show_progress=None):  # noqa: ANN001
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_building_exits_130_without_a_traceback_or_an_index(
+    folders: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from tilqa.index import current_build
+
+    encoder = InterruptedEncoder()
+    monkeypatch.setattr(
+        tilqa.cli, "Assistant", lambda settings, embedder=None: tilqa.Assistant(settings=settings, embedder=encoder)
+    )
+    assert run(["build", *folders]) == 130
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert current_build(tmp_path / "index") is None  # nothing half-written went live
+
+
+def test_a_build_locked_by_another_process_is_a_one_line_error(
+    folders: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """The lock is really held; the build waits 1 s for it (not the default 10 minutes)."""
+    from tilqa.index import build_lock
+    from tilqa.indexing import refresh_index
+
+    class Impatient(tilqa.Assistant):
+        def build(self, force: bool = False, show_progress: bool | None = None) -> tilqa.BuildReport:
+            return refresh_index(self.settings, self.embedder, force=force, lock_timeout=1)
+
+    encoder = HashEncoder()
+    monkeypatch.setattr(tilqa.cli, "Assistant", lambda settings, embedder=None: Impatient(settings=settings, embedder=encoder))
+    with build_lock(tmp_path / "index", timeout=5):
+        assert run(["build", *folders]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (
+        f"tilqa: error: another process is still building the index in {tmp_path / 'index'} after 1 s; "
+        "try again when it has finished"
+    )
+    assert run(["build", *folders]) == 0  # free again

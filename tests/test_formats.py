@@ -21,11 +21,10 @@ import render
 from tilqa.chunking import sentence_spans
 from tilqa.formats import SUFFIXES, Extracted, ExtractionError, extract
 
+from helpers import need_chromium
+
 CORPUS_FILE = Path(__file__).resolve().parents[1] / "corpus" / "iovance-rd-focus.txt"
 STRUCTURE = render.read_structure(CORPUS_FILE)
-needs_chromium = pytest.mark.skipif(
-    not Path(render.CHROMIUM).exists(), reason=f"{render.CHROMIUM} missing: PDFs not rendered"
-)
 
 
 def squash(text: str) -> str:
@@ -49,8 +48,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if not Path(render.CHROMIUM).exists():
-        pytest.skip(f"{render.CHROMIUM} missing: PDFs not rendered")
+    need_chromium("PDFs are printed with it")
     out = tmp_path_factory.mktemp("pdfs")
     with render.Printer() as printer:
         files = {
@@ -245,19 +243,16 @@ def test_join_hyphenated_decides_by_the_document_words() -> None:
     assert join_hyphenated("ends with a", "word", words) is None
 
 
-@needs_chromium
 def test_scanned_pdf_asks_for_ocr(pdfs: dict[str, Path]) -> None:
     with pytest.raises(ExtractionError, match="no text layer.*OCR"):
         extract(pdfs["scanned"])
 
 
-@needs_chromium
 def test_encrypted_pdf_is_reported_as_encrypted(pdfs: dict[str, Path]) -> None:
     with pytest.raises(ExtractionError, match="encrypted PDF: remove the password"):
         extract(pdfs["encrypted"])
 
 
-@needs_chromium
 def test_truncated_pdf_is_reported_as_damaged(pdfs: dict[str, Path]) -> None:
     with pytest.raises(ExtractionError, match="damaged"):
         extract(pdfs["corrupt"])

@@ -1,5 +1,5 @@
 """Index build, load, manifest staleness, incremental rebuilds, damage and locking: plumbing,
-embedded with HashEncoder (the real model's vectors are checked in test_embedding.py)."""
+embedded with HashEncoder (the real model's vectors are checked in test_encoders_torch.py)."""
 
 import dataclasses
 import json
@@ -207,7 +207,7 @@ def test_damaged_index_is_named_and_rebuilt(small: Settings, damage: str) -> Non
         expected = "documents.jsonl has a damaged record"
     else:
         (small.index_dir / "CURRENT").write_text("no-such-build\n", "utf-8")
-        expected = "missing"
+        expected = "^CURRENT names build 'no-such-build', which is missing$"
     with pytest.raises(IndexCorruptError, match=expected):
         load_index(small.index_dir)
     assistant = assistant_for(small)
@@ -237,7 +237,7 @@ def test_a_second_build_waits_for_the_lock_or_says_so(small: Settings) -> None:
 
     thread = threading.Thread(target=hold)
     thread.start()
-    holding.wait(5)
+    assert holding.wait(30), "the holding thread never took the lock"
     try:
         with pytest.raises(IndexLockedError, match="another process is still building"):
             build(small, lock_timeout=0.5)
@@ -311,3 +311,82 @@ print(",".join(m for m in ("tilqa.formats", "tilqa.chunking", "tilqa.indexing", 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+class CrashingEncoder(HashEncoder):
+    """HashEncoder's name and vectors, but embedding anything new fails, as a crashed model would."""
+
+    def encode_with_tokens(self, texts, show_progress=None):  # noqa: ANN001
+        raise RuntimeError("the encoder crashed")
+
+    def encode(self, texts, show_progress=None):  # noqa: ANN001
+        raise RuntimeError("the encoder crashed")
+
+
+def test_a_build_that_fails_keeps_the_old_index_live_and_answering(small: Settings) -> None:
+    build(small)
+    before = current_build(small.index_dir)
+    builds = sorted(p.name for p in (small.index_dir / BUILDS).iterdir())
+    (small.corpus_dir / "dendritic.txt").write_text("Dendritic cells present antigens to T cells.", "utf-8")
+    with pytest.raises(RuntimeError, match="the encoder crashed"):
+        refresh_index(small, CrashingEncoder())
+    assert current_build(small.index_dir) == before
+    data = load_index(small.index_dir)  # whole, and the old one
+    assert set(data.documents) == {"trials.txt", "notes/partners.md"}
+    assistant = tilqa.Assistant(settings=small, embedder=CrashingEncoder())
+    with pytest.raises(RuntimeError, match="the encoder crashed"):  # stale: it tries to rebuild first
+        assistant.ask("Which cells present antigens to T cells?")
+    assert current_build(small.index_dir) == before
+    # The failed builds' folders never went live; the next good build clears them away (the
+    # build it replaces stays, for readers that still have it open).
+    report = build(small)
+    assert report.rebuilt and "dendritic.txt" in report.reason
+    assert current_build(small.index_dir) not in builds
+    assert sorted(p.name for p in (small.index_dir / BUILDS).iterdir()) == sorted([before, current_build(small.index_dir)])
+
+
+# A build in another process, as `tilqa build` runs one, logging to a file (argv: tests folder,
+# corpus, index, log file); it prints whether it rebuilt and how many texts it embedded.
+BUILD_PROCESS = """
+import json, logging, sys
+sys.path.insert(0, sys.argv[1])
+logging.basicConfig(filename=sys.argv[4], level=logging.WARNING, force=True)
+import tilqa
+from helpers import HashEncoder
+settings = tilqa.Settings.load(environ={}, corpus_dir=sys.argv[2], index_dir=sys.argv[3], model=HashEncoder.model_name)
+report = tilqa.Assistant(settings=settings, embedder=HashEncoder()).build()
+print(json.dumps({"rebuilt": report.rebuilt, "embedded": report.embedded, "reason": report.reason}))
+"""
+
+
+def test_two_processes_building_at_once_build_once_and_the_waiter_finds_it_up_to_date(
+    small: Settings, tmp_path: Path
+) -> None:
+    import time
+
+    tests = str(Path(__file__).resolve().parent)
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with build_lock(small.index_dir, timeout=5):  # both start while a build holds the lock
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", BUILD_PROCESS, tests, str(small.corpus_dir), str(small.index_dir), str(log)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+            for log in logs
+        ]
+        deadline = time.monotonic() + 120
+        while not all(log.exists() and "waiting" in log.read_text("utf-8") for log in logs):
+            assert time.monotonic() < deadline, [p.poll() for p in processes]
+            assert all(p.poll() is None for p in processes), [p.communicate() for p in processes]
+            time.sleep(0.1)
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        results.append(json.loads(out))
+    built = [r for r in results if r["rebuilt"]]
+    waited = [r for r in results if not r["rebuilt"]]
+    assert len(built) == 1 and built[0]["embedded"] > 0, results
+    assert len(waited) == 1 and waited[0]["embedded"] == 0, results
+    assert set(load_index(small.index_dir).documents) == {"trials.txt", "notes/partners.md"}
+    assert len(list((small.index_dir / BUILDS).iterdir())) == 1

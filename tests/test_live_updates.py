@@ -104,10 +104,23 @@ def test_an_index_built_with_other_settings_is_not_answered_from(tmp_path: Path)
 
     corpus = write_corpus(tmp_path / "corpus", SMALL_CORPUS)
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
-    assistant.ask("Who licensed the gene-editing technology?")
+    question = "Who licensed the gene-editing technology?"
+    # Its own chunking (three-sentence passages) cites both sentences of partners.md together;
+    # the other build's one-sentence passages would cite the first alone.
+    both = "licensed a gene-editing technology from Cellectis. The license covers PD-1 knockouts."
+    assert both in assistant.ask(question).citations[0].text
     other = dataclasses.replace(assistant.settings, passage_sentences=1, passage_overlap=0)
     refresh_index(other, assistant.embedder)  # as another process with other settings would
-    time.sleep(RELOAD_CHECK_SECONDS * 1.5)
-    answer = assistant.ask("Who licensed the gene-editing technology?")
-    assert "Cellectis" in answer.answer
+    assert load_index(tmp_path / "index").manifest["chunking"] == other.chunking_params()
+
+    answers: list[tilqa.Answer] = []
+
+    def rebuilt_with_own_settings(answer: tilqa.Answer) -> bool:
+        answers.append(answer)
+        return load_index(tmp_path / "index").manifest["chunking"] == assistant.settings.chunking_params()
+
+    ask_until(assistant, question, rebuilt_with_own_settings, 10 * RELOAD_CHECK_SECONDS)
     assert load_index(tmp_path / "index").manifest["chunking"] == assistant.settings.chunking_params()
+    # Every answer given meanwhile, and after, came from an index of its own settings.
+    answers.append(assistant.ask(question))
+    assert all(both in a.citations[0].text for a in answers), [a.citations[0].text for a in answers]

@@ -60,9 +60,21 @@ def test_apostrophes_of_contractions_are_restored(typed: str, restored: str) -> 
 
 
 @pytest.mark.model
-def test_a_contraction_typed_without_apostrophe_is_answered_as_with_one(assistant: tilqa.Assistant) -> None:
-    # Without the apostrophe the model cuts "doesnt" into the word pieces "doesn" + "##t", and this
-    # question got another answer than its spelled-out twin.
-    typed, spelled = assistant.ask("why doesnt iovance use car-t cells"), assistant.ask("why doesn't iovance use car-t cells")
-    assert typed.question == spelled.question == "why doesn't iovance use car-t cells"
-    assert (typed.answer, typed.citations) == (spelled.answer, spelled.citations)
+@pytest.mark.parametrize(
+    "typed, spelled, fact",
+    [
+        # The facts are the corpus's answers: Iovance acquired Proleukin from Clinigen; TALEN
+        # gene editing is licensed from Cellectis.
+        ("whats the IL-2 product iovance acquired?", "what's the IL-2 product iovance acquired?", "Proleukin"),
+        ("whos the TALEN technology licensed from?", "who's the TALEN technology licensed from?", "Cellectis"),
+    ],
+)
+def test_a_contraction_typed_without_apostrophe_is_answered_as_with_one(
+    assistant: tilqa.Assistant, typed: str, spelled: str, fact: str
+) -> None:
+    # Without the apostrophe the model cuts "whats" into word pieces ("what" + "##s"), and a
+    # question could get another answer than its spelled-out twin: both must find the fact.
+    answer, twin = assistant.ask(typed), assistant.ask(spelled)
+    assert answer.question == twin.question == spelled
+    assert answer.found and fact in answer.answer
+    assert (answer.answer, answer.citations) == (twin.answer, twin.citations)

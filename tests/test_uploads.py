@@ -12,7 +12,8 @@ import pytest
 
 import tilqa
 from tilqa import UploadError
-from tilqa.uploads import add_file, is_loopback, safe_name, uploads_allowed
+import tilqa.uploads
+from tilqa.uploads import MAX_STEM_CHARS, add_file, is_loopback, safe_name, uploads_allowed
 
 from helpers import FACT, QUESTION, SHIPPED, HashEncoder, pdf_page_of, real_assistant_on, serve
 
@@ -139,6 +140,64 @@ def test_a_pdf_tilqa_cannot_read_is_refused_and_the_corpus_is_unchanged(
     assert listing(corpus) == before
 
 
+def test_a_long_name_is_cut_keeping_its_type(corpus: Path, tmp_path: Path) -> None:
+    saved = add_file(corpus, "r" * 300 + ".md", upload(tmp_path, "long.md", "# Long\n\nA file with a long name.\n"), MB)
+    assert saved == corpus / ("r" * MAX_STEM_CHARS + ".md")
+    assert safe_name("a" * 300) == "a" * MAX_STEM_CHARS
+    assert safe_name("b" * MAX_STEM_CHARS + ".txt") == "b" * MAX_STEM_CHARS + ".txt"  # at the limit: kept
+    assert safe_name("c" * MAX_STEM_CHARS + "... .pdf") == "c" * MAX_STEM_CHARS + ".pdf"  # cut, then trimmed
+
+
+def test_when_every_numbered_name_is_taken_the_upload_is_refused(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tilqa.uploads, "MAX_NAME_TRIES", 3)
+    for n in (1, 2, 3):
+        add_file(corpus, "report.md", upload(tmp_path, f"{n}/report.md", f"# Report {n}\n\nVersion {n}.\n"), MB)
+    before = listing(corpus)
+    with pytest.raises(UploadError, match=r"^report\.md: too many files with this name already; rename it first$"):
+        add_file(corpus, "report.md", upload(tmp_path, "4/report.md", "# Report 4\n\nVersion 4.\n"), MB)
+    assert listing(corpus) == before  # nothing overwritten, no temporary file left
+
+
+def test_without_hard_links_names_are_reserved_and_never_overwritten(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system without hard links (some network and FAT mounts): the name is created
+    exclusively, then the file moved onto it."""
+    import errno
+    import os
+
+    def no_links(source: object, target: object) -> None:
+        raise OSError(errno.EPERM, "hard links are not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    first = add_file(corpus, "notes.md", upload(tmp_path, "a/notes.md", "# A\n\nThe first notes.\n"), MB)
+    second = add_file(corpus, "notes.md", upload(tmp_path, "b/notes.md", "# B\n\nThe second notes.\n"), MB)
+    assert (first.name, second.name) == ("notes.md", "notes-2.md")
+    assert (first.read_text(), second.read_text()) == ("# A\n\nThe first notes.\n", "# B\n\nThe second notes.\n")
+    assert not [p for p in corpus.iterdir() if p.name.startswith(".")]
+
+
+def test_an_added_file_is_readable_by_all_whatever_the_temporary_files_mode(corpus: Path, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old_umask = os.umask(0o077)  # as a locked-down server might run
+    try:
+        saved = add_file(corpus, "open.md", upload(tmp_path, "open.md", "# Open\n\nReadable by all.\n"), MB)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o644
+
+
+def test_a_missing_corpus_folder_is_refused_and_not_created(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    with pytest.raises(UploadError, match="^the corpus folder is missing, so no file can be added$"):
+        add_file(gone, "a.md", upload(tmp_path, "a.md", "# A\n\nText.\n"), MB)
+    assert not gone.exists()
+
+
 # -- when the chat takes uploads ---------------------------------------------------------------
 
 
@@ -161,7 +220,7 @@ def hash_assistant_on(folder: Path, **settings: object) -> tilqa.Assistant:
     corpus.mkdir(parents=True)
     shutil.copy(SHIPPED, corpus)
     return tilqa.Assistant(
-        settings=tilqa.Settings.load(corpus_dir=corpus, index_dir=folder / "index", **settings),
+        settings=tilqa.Settings.load(environ={}, corpus_dir=corpus, index_dir=folder / "index", **settings),
         embedder=HashEncoder(),
     )
 
@@ -201,14 +260,19 @@ def test_upload_api_adds_a_pdf_with_its_pages_and_refuses_bad_files(
 
 
 def test_a_file_over_the_servers_limit_is_refused(hash_server: tuple[str, tilqa.Assistant], tmp_path: Path) -> None:
-    """max_upload_mb is 1 here: Gradio refuses the file before tilqa sees it, and says why."""
+    """max_upload_mb is 1 here: the page's config tells clients the limit, so gradio_client
+    refuses before sending, and the server refuses a file sent anyway, saying why; tilqa never
+    sees it. (The body limits of the upload path: test_web_guards.py.)"""
+    import httpx
     from gradio_client import Client, handle_file
 
     url, assistant = hash_server
     before = listing(assistant.settings.corpus_dir)
     big = upload(tmp_path, "big.txt", "word " * 300_000)
-    with pytest.raises(Exception, match="(?i)size|large|413"):
+    with pytest.raises(ValueError, match=r"big\.txt exceeds the maximum file size of 1000000 bytes"):
         Client(url, verbose=False).predict([handle_file(big)], api_name="/add")
+    sent = httpx.post(url + "gradio_api/upload", files={"files": ("big.txt", big.read_bytes())}, timeout=30)
+    assert (sent.status_code, sent.text) == (413, "File size exceeded maximum allowed size of 1000000 bytes.")
     assert listing(assistant.settings.corpus_dir) == before
 
 
@@ -222,8 +286,11 @@ def test_uploads_off_means_no_upload_control_and_no_add_endpoint(tmp_path: Path)
         assert not [c for c in config["components"] if c.get("type") in ("uploadbutton", "file")]
         client = Client(url, verbose=False)
         assert "/add" not in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-        with pytest.raises(Exception):
+        with pytest.raises(ValueError, match="^Cannot find a function with `api_name`: /add.$"):
             client.predict([], api_name="/add")
+        # Nor does the server take it when called by its path.
+        called = httpx.post(url + "gradio_api/call/add", json={"data": [[]]}, timeout=30)
+        assert called.status_code >= 400 and "event_id" not in called.text, (called.status_code, called.text)
 
 
 @pytest.mark.model
@@ -264,25 +331,28 @@ def test_questions_are_answered_while_uploads_are_indexed_one_build_at_a_time(tm
             most[0] = max(most[0], active[0])
         started.release()
         try:
-            release.wait(60)
+            release.wait()  # until the test releases it (always, in its finally): no time window
             return real_build(*args, **kwargs)
         finally:
             with lock:
                 active[0] -= 1
 
     with serve(assistant) as url:
-        assistant.build = held_build  # launch has built already; from here on builds are held
-        client = Client(url, verbose=False)
-        first = client.submit([handle_file(upload(tmp_path, "one.md", "# One\n\nThe Velmora unit is green.\n"))], api_name="/add")
-        assert started.acquire(timeout=30)
-        second = client.submit([handle_file(upload(tmp_path, "two.md", "# Two\n\nThe Castellan unit is blue.\n"))], api_name="/add")
-        answer = client.predict("What is lifileucel designed for?", 1, api_name="/ask")
-        assert answer["citations"][0]["source"] == "iovance-rd-focus.txt"
-        assert not first.done() and not second.done()
-        assert set(assistant.index.documents) == {"iovance-rd-focus.txt"}
-        release.set()
-        assert first.result(timeout=60)["added"][0]["source"] == "one.md"
-        assert second.result(timeout=60)["added"][0]["source"] == "two.md"
+        try:
+            assistant.build = held_build  # launch has built already; from here on builds are held
+            client = Client(url, verbose=False)
+            first = client.submit([handle_file(upload(tmp_path, "one.md", "# One\n\nThe Velmora unit is green.\n"))], api_name="/add")
+            assert started.acquire(timeout=30)
+            second = client.submit([handle_file(upload(tmp_path, "two.md", "# Two\n\nThe Castellan unit is blue.\n"))], api_name="/add")
+            answer = client.predict("What is lifileucel designed for?", 1, api_name="/ask")
+            assert answer["citations"][0]["source"] == "iovance-rd-focus.txt"
+            assert not first.done() and not second.done()
+            assert set(assistant.index.documents) == {"iovance-rd-focus.txt"}
+            release.set()
+            assert first.result(timeout=60)["added"][0]["source"] == "one.md"
+            assert second.result(timeout=60)["added"][0]["source"] == "two.md"
+        finally:
+            release.set()  # never leave a build held, even when an assertion failed
     assert most[0] == 1
     assert {"one.md", "two.md"} <= set(assistant.index.documents)
 
@@ -290,12 +360,12 @@ def test_questions_are_answered_while_uploads_are_indexed_one_build_at_a_time(tm
 def test_upload_messages_give_pages_for_pdfs_only_and_say_when_a_file_was_renamed() -> None:
     from tilqa.web import Indexed
 
-    assert Indexed("report.pdf", "report.pdf", 12, 140).message == (
+    assert Indexed(name="report.pdf", source="report.pdf", pages=12, passages=140).message == (
         "added report.pdf: 12 pages, 140 passages; you can ask about it now"
     )
-    assert Indexed("notes.md", "notes-2.md", None, 1).message == (
+    assert Indexed(name="notes.md", source="notes-2.md", pages=None, passages=1).message == (
         "added notes-2.md: 1 passage (uploaded as notes.md); you can ask about it now"
     )
-    assert Indexed("a.pdf", "a.pdf", problem="no text found").message == (
+    assert Indexed(name="a.pdf", source="a.pdf", problem="no text found").message == (
         "a.pdf was saved but is not searchable: no text found"
     )

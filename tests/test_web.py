@@ -42,9 +42,18 @@ def test_bad_question_gets_a_message_and_the_server_keeps_serving(client: Client
     assert client.predict("What is lifileucel?", 3, api_name="/ask")["citations"]
 
 
-def test_html_in_the_question_comes_back_as_plain_text(client: Client) -> None:
-    result = client.predict("<script>alert(1)</script>", 3, api_name="/ask")
-    assert result["question"] == "<script>alert(1)</script>"
+def test_html_in_the_question_is_text_in_the_api_and_escaped_in_the_page(client: Client) -> None:
+    """The API's JSON carries the question as text (neither run nor entity-encoded twice); the page
+    shows a user's message through `as_text`, which escapes every tag (in Chromium:
+    test_browser.py's script test)."""
+    from tilqa.web import as_text
+
+    question = "<script>alert(1)</script><b onmouseover=\"x()\">bold</b>"
+    result = client.predict(question, 3, api_name="/ask")
+    assert result["question"] == question
+    assert as_text(result["question"]) == (
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b onmouseover=&quot;x()&quot;&gt;bold&lt;/b&gt;"
+    )
 
 
 def test_example_questions_are_answered_but_the_last_which_shows_abstention(assistant) -> None:

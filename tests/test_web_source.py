@@ -17,6 +17,7 @@ from tilqa.web import source_url
 
 from helpers import FACT, SHIPPED, HashEncoder, marked, pdf_page_of, serve, shown_text
 
+MARKUP_NAME = "<img src=x onerror=alert(1)> & <b>co.txt"  # markup a file name may hold (no "/")
 MARKUP = "Markup test\n\nA line with <script>alert(1)</script> & <b>bold</b> text in it.\n"
 
 
@@ -28,6 +29,7 @@ def hash_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     corpus.mkdir()
     shutil.copy(SHIPPED, corpus)
     (corpus / "markup.txt").write_text(MARKUP, encoding="utf-8")
+    (corpus / MARKUP_NAME).write_text("A file whose name is markup.\n", encoding="utf-8")
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=folder / "index", embedder=HashEncoder())
     with serve(assistant) as url:
         yield url, assistant
@@ -53,6 +55,16 @@ def test_document_text_is_escaped_so_its_markup_never_runs(hash_server) -> None:
     assert "<script>alert" not in page and "<b>" not in page
     assert page.count("<script>") == 1  # the page's own, allowed by its hash alone
     assert marked(page) == text[start:]
+
+
+def test_a_document_name_with_markup_is_shown_as_text_in_the_heading(hash_server) -> None:
+    url, assistant = hash_server
+    assert MARKUP_NAME in assistant.index.documents
+    page = httpx.get(url + "source", params={"source": MARKUP_NAME, "start": 0, "end": 6}, timeout=30).text
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    assert heading and heading.group(1) == "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;co.txt"
+    assert "<img" not in page and "<b>" not in page
+    assert marked(page) == "A file"
 
 
 @pytest.mark.parametrize(
