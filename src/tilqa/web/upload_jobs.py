@@ -11,6 +11,7 @@ from typing import Any
 
 from ..assistant import Assistant
 from ..errors import UploadError
+from ..formats import ExtractionLimits
 from ..rebuild import RebuildWorker, Rebuilt
 from ..uploads import MEGABYTE, add_file
 from .notices import Notices
@@ -98,6 +99,7 @@ class UploadJobs:
     def __init__(self, assistant: Assistant) -> None:
         self.corpus_dir = assistant.settings.corpus_dir
         self.max_bytes = upload_limit_bytes(assistant)
+        self.limits = ExtractionLimits.from_settings(assistant.settings)
         self.indexer = Indexer(assistant)
         self.notices = Notices()
 
@@ -108,7 +110,7 @@ class UploadJobs:
         for path in paths or []:
             name = Path(path).name
             try:
-                target = add_file(self.corpus_dir, name, Path(path), self.max_bytes)
+                target = add_file(self.corpus_dir, name, Path(path), self.max_bytes, self.limits)
             except UploadError as exc:
                 refused.append((name, str(exc)))
             except Exception:  # never a traceback in the page; the log keeps it
