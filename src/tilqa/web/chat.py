@@ -61,13 +61,14 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
         except (TypeError, ValueError) as exc:
             return {"error": f"bad request: {exc}"}
 
-    with gr.Blocks(title=settings.chat_title, delete_cache=(3600, 3600) if uploads else None) as demo:
+    with gr.Blocks(title=settings.chat_title, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(f"# {settings.chat_title}\n{settings.chat_description}")
         # Tall enough for a whole question and reply (answer, confidence, three citations): the chat
         # scrolls to its end on each reply, and at 520 px that scrolled the question out of view and
         # the answer's first line under the chat's label.
         chat = gr.Chatbot(
-            label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat"
+            label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat",
+            latex_delimiters=[],  # corpus text is shown as text: "$$x$$" is never mathematics
         )
         with gr.Row():
             box = gr.Textbox(placeholder=settings.chat_placeholder, show_label=False, scale=8, elem_id="question")
