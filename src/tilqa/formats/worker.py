@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# How long a new worker may take to start and load the readers (not counted in a file's time).
+START_SECONDS = 120.0
 # The readers' libraries, loaded in the worker before its memory is capped (a reader whose
 # library is missing simply fails on its own files).
 _PRELOAD = ("lxml.etree", "docx", "trafilatura", "pypdfium2", "markdown_it", "charset_normalizer")
@@ -50,11 +52,11 @@ class ExtractionLimits:
         return cls(memory_mb=settings.extract_memory_mb, seconds=settings.extract_seconds)
 
 
-def _vm_size() -> int:
-    """This process's address space in bytes (VmSize)."""
+def _vm(field: str = "VmSize") -> int:
+    """This process's address space in bytes: now (VmSize) or at its largest (VmPeak)."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -76,6 +78,16 @@ def _read(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` was caused by running out of memory (a reader may wrap the MemoryError)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, MemoryError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1  # type: ignore[assignment]
+    return False
+
+
 def _serve(memory_bytes: int) -> None:
     """The worker process's loop: preload the readers, cap the
     address space, then read each path sent on stdin, answering on stdout."""
@@ -91,23 +103,34 @@ def _serve(memory_bytes: int) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing reader fails on its own files
             pass
-    cap = _vm_size() + memory_bytes
+    cap = _vm() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    # A C library out of memory may report anything (lxml: "XMLSyntaxError: unknown error"): a
+    # failure whose address space came this close to the cap counts as out of memory.
+    margin = min(64 << 20, memory_bytes // 4)
+    _write(replies, "ready")
     while True:
         try:
             path = _read(requests)
         except EOFError:
             return
+        peak = _vm("VmPeak")
+
+        def near_cap() -> bool:  # this file took the address space (a new peak) close to the cap
+            now = _vm("VmPeak")
+            return now > peak and now + margin >= cap
+
         try:
             reply: tuple[str, Any] = ("ok", extract(Path(path)))
         except MemoryError:
             reply = ("memory", None)
-        except ExtractionError as exc:
-            reply = ("error", str(exc))
+        except ExtractionError as exc:  # readers wrap what their library raised, MemoryError too
+            memory = _out_of_memory(exc) or near_cap()
+            reply = ("memory", None) if memory else ("error", str(exc))
         except ValueError as exc:
             reply = ("value", str(exc))
         except Exception as exc:  # noqa: BLE001 - any reader failure is this file's problem
-            reply = ("error", f"unreadable file ({type(exc).__name__}: {exc})")
+            reply = ("memory", None) if near_cap() else ("error", f"unreadable file ({type(exc).__name__}: {exc})")
         try:
             _write(replies, reply)
         except MemoryError:
@@ -133,6 +156,14 @@ class _Worker:
                 [sys.executable, "-c", _WORKER_MAIN, str(self.limits.memory_mb * 1024 * 1024)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
             )
+            assert self.process.stdout is not None
+            ready, _, _ = select.select([self.process.stdout], [], [], START_SECONDS)
+            try:
+                if not ready or _read(self.process.stdout) != "ready":
+                    raise EOFError
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self._stop()
+                raise ExtractionError("the reader process could not start (see the server log)") from None
         return self.process
 
     def _stop(self) -> None:
@@ -156,7 +187,7 @@ class _Worker:
                 if not ready:
                     self._stop()
                     log.warning("reading %s took longer than %.0f s: stopped", path, self.limits.seconds)
-                    raise ExtractionError(f"reading it took longer than {self.limits.seconds:.0f} s, the limit")
+                    raise ExtractionError(f"reading it took longer than {self.limits.seconds:g} s, the limit")
                 kind, value = _read(process.stdout)
             except (EOFError, OSError, pickle.UnpicklingError):
                 code = process.wait(10)
