@@ -84,36 +84,38 @@ class BodyLimit:
             await _refuse(send, 413, f"request too large: the limit is {limit:,} bytes")
             return
         received = 0
-        started = False
+        over = started = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, over
+            if over:  # the app asks again after being told: it gets a disconnect
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    over = True
                     raise _TooLarge
             return message
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if over:  # whatever the app answers to the cut-off body, the client gets 413
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counted, tracked)
-        except _TooLarge:
+        except Exception:  # _TooLarge, or what a handler made of it
+            if not over:
+                raise
+        if over:
             log.warning("refused a %s body over %d bytes to %s", "chunked" if declared is None else "declared",
                         limit, _path(scope))
             if not started:
                 await _refuse(send, 413, f"request too large: the limit is {limit:,} bytes")
-        except Exception as exc:  # a handler may wrap our exception in its own
-            if received > limit and not started:
-                log.warning("refused a body over %d bytes to %s (%s)", limit, _path(scope), type(exc).__name__)
-                await _refuse(send, 413, f"request too large: the limit is {limit:,} bytes")
-            else:
-                raise
 
 
 def _split_host(value: str) -> tuple[str, int | None] | None:
