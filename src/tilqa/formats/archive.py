@@ -35,17 +35,17 @@ def check_archive(path: Path, kind: str = "DOCX") -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise ExtractionError(f"unreadable {kind} (not a zip package: {exc})") from exc
     if len(entries) > MAX_ENTRIES:
-        raise ExtractionError(f"refused: the {kind} package has {len(entries):,} parts (the limit is {MAX_ENTRIES:,})")
+        raise ExtractionError(f"the {kind} package has {len(entries):,} parts; the limit is {MAX_ENTRIES:,}")
     total = 0
     for entry in entries:
         total += entry.file_size
         if entry.file_size > RATIO_FROM_BYTES and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
             ratio = entry.file_size / max(entry.compress_size, 1)
             raise ExtractionError(
-                f"refused: {entry.filename} inside the {kind} inflates {ratio:,.0f} times (to "
-                f"{entry.file_size / 1e6:,.0f} MB; the limit is {MAX_RATIO} times): an archive bomb?"
+                f"an archive bomb? {entry.filename} inside the {kind} inflates {ratio:,.0f} times (to "
+                f"{entry.file_size / 1e6:,.0f} MB); the limit is {MAX_RATIO} times"
             )
     if total > MAX_INFLATED_BYTES:
         raise ExtractionError(
-            f"refused: the {kind} inflates to {total / 1e6:,.0f} MB (the limit is {MAX_INFLATED_BYTES / 1e6:,.0f} MB)"
+            f"the {kind} inflates to {total / 1e6:,.0f} MB; the limit is {MAX_INFLATED_BYTES / 1e6:,.0f} MB"
         )
