@@ -35,6 +35,7 @@ ENVIRONMENT = {
     "uploads": ("off", "off"),
     "allowed_hosts": (" tilqa.lan, ,qa.example ", ("tilqa.lan", "qa.example")),
     "login_attempts": ("3", 3),
+    "max_upload_chars": ("5000", 5000),
     "extract_memory_mb": ("400", 400),
     "extract_seconds": ("20", 20.0),
     "chat_title": ("Trial desk", "Trial desk"),

@@ -79,3 +79,28 @@ def test_debris_of_a_crash_is_removed_at_the_next_start(tmp_path: Path) -> None:
             assert in_progress.exists()
     finally:
         os.close(handle)
+
+
+def test_an_upload_with_more_text_than_the_chat_indexes_is_refused_and_named(tmp_path: Path) -> None:
+    """The probe's 49.9 MB text file (under the 50 MB limit) held a core for over 6 minutes and
+    took the server to 2.8 GB; the chat now refuses text past `max_upload_chars`, saying so."""
+    from gradio_client import Client, handle_file
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SHIPPED, corpus)
+    settings = tilqa.Settings.load(corpus_dir=corpus, index_dir=tmp_path / "index", max_upload_chars=5_000)
+    assistant = tilqa.Assistant(settings=settings, embedder=HashEncoder())
+    long_text = tmp_path / "long.txt"
+    long_text.write_text("The expansion runs for three weeks in a closed system. " * 200, encoding="utf-8")
+    short_text = tmp_path / "short.txt"
+    short_text.write_text("The Velmora unit freezes the product after expansion.\n", encoding="utf-8")
+    with serve(assistant) as url:
+        result = Client(url, verbose=False).predict([handle_file(long_text), handle_file(short_text)], api_name="/add")
+    assert [a["source"] for a in result["added"]] == ["short.txt"]
+    assert result["refused"] == [{
+        "name": "long.txt",
+        "reason": "long.txt holds 11,000 characters of text; the chat adds documents of up to 5,000 "
+                  "(put a larger one in the corpus folder and run `tilqa build`)",
+    }]
+    assert sorted(p.name for p in corpus.iterdir()) == sorted([SHIPPED.name, "short.txt"])

@@ -58,7 +58,12 @@ def size_text(size: float) -> str:
 
 
 def add_file(
-    corpus_dir: Path, name: str, data: Path, max_bytes: int, limits: ExtractionLimits | None = None
+    corpus_dir: Path,
+    name: str,
+    data: Path,
+    max_bytes: int,
+    limits: ExtractionLimits | None = None,
+    max_chars: int | None = None,
 ) -> Path:
     """Save the file `data`, uploaded as `name`, into the corpus folder, and return where it went.
 
@@ -72,8 +77,11 @@ def add_file(
     :param max_bytes: the largest file accepted.
     :param limits: read the file in a worker process within this memory and time budget
         (`formats.extract_bounded`); None reads it in this process.
+    :param max_chars: the most characters of text a file may hold (indexing a long text holds
+        the server's memory and a core for minutes); None for no limit.
     :raises UploadError: for a type tilqa does not read, a file larger than `max_bytes`, one that
-        cannot be read (damaged, encrypted, a scan without text, empty), one already in the corpus
+        cannot be read (damaged, encrypted, a scan without text, empty, past the budget of
+        `limits`), one with more text than `max_chars`, one already in the corpus
         with the same content, or a missing corpus folder; the corpus is then left as it was.
     """
     corpus_dir = Path(corpus_dir)
@@ -96,9 +104,14 @@ def add_file(
     temp, handle = _copy_hidden(Path(data), corpus_dir, suffix.lower())
     try:
         try:
-            extract(temp) if limits is None else extract_bounded(temp, limits)
+            extracted = extract(temp) if limits is None else extract_bounded(temp, limits)
         except ExtractionError as exc:
             raise UploadError(f"{shown} cannot be read: {exc}") from None
+        if max_chars is not None and len(extracted.text) > max_chars:
+            raise UploadError(
+                f"{shown} holds {len(extracted.text):,} characters of text; the chat adds documents of up to "
+                f"{max_chars:,} (put a larger one in the corpus folder and run `tilqa build`)"
+            )
         _refuse_duplicate(temp, corpus_dir, shown)
         return _publish(temp, corpus_dir, clean)
     finally:

@@ -100,6 +100,7 @@ class UploadJobs:
         self.corpus_dir = assistant.settings.corpus_dir
         self.max_bytes = upload_limit_bytes(assistant)
         self.limits = ExtractionLimits.from_settings(assistant.settings)
+        self.max_chars = assistant.settings.max_upload_chars
         self.indexer = Indexer(assistant)
         self.notices = Notices()
 
@@ -110,7 +111,7 @@ class UploadJobs:
         for path in paths or []:
             name = Path(path).name
             try:
-                target = add_file(self.corpus_dir, name, Path(path), self.max_bytes, self.limits)
+                target = add_file(self.corpus_dir, name, Path(path), self.max_bytes, self.limits, self.max_chars)
             except UploadError as exc:
                 refused.append((name, str(exc)))
             except Exception:  # never a traceback in the page; the log keeps it
