@@ -11,8 +11,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 import tilqa
-from tilqa.uploads import TEMP_PREFIX
+from tilqa.uploads import TEMP_PREFIX, add_file
 
 from helpers import SHIPPED, HashEncoder, serve
 from hostile import children, docx_bomb, memory_kb, server_process
@@ -104,3 +106,13 @@ def test_an_upload_with_more_text_than_the_chat_indexes_is_refused_and_named(tmp
                   "(put a larger one in the corpus folder and run `tilqa build`)",
     }]
     assert sorted(p.name for p in corpus.iterdir()) == sorted([SHIPPED.name, "short.txt"])
+
+
+def test_plain_text_too_long_for_the_chat_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    data = tmp_path / "long.md"
+    data.write_text("# Notes\n\n" + "The product is frozen. " * 1000, encoding="utf-8")
+    with pytest.raises(tilqa.UploadError, match=r"long.md holds at least 5,752 characters of text; the chat adds documents of up to 5,000"):
+        add_file(corpus, "long.md", data, 1_000_000, max_chars=5_000)
+    assert list(corpus.iterdir()) == []

@@ -31,6 +31,7 @@ MAX_STEM_CHARS = 120
 # "report.pdf" taken → "report-2.pdf" … up to this number, then the upload is refused.
 MAX_NAME_TRIES = 1000
 TEMP_PREFIX = ".tilqa-upload-"
+_PLAIN = ("text", "markdown")  # formats whose text is the file's, so its size bounds it
 
 _DISALLOWED = re.compile(r"[^\w\-. ]+")  # \w: letters and digits of any script, and "_"
 _SPACES = re.compile(r"\s+")
@@ -101,6 +102,9 @@ def add_file(
     if not corpus_dir.is_dir():
         raise UploadError("the corpus folder is missing, so no file can be added")
 
+    if max_chars is not None and SUFFIXES[suffix.lower()] in _PLAIN and size > 4 * max_chars:
+        # UTF-8 takes at most 4 bytes a character: this much plain text is too long unread.
+        raise UploadError(_too_long(shown, f"at least {size // 4:,}", max_chars))
     temp, handle = _copy_hidden(Path(data), corpus_dir, suffix.lower())
     try:
         try:
@@ -108,15 +112,17 @@ def add_file(
         except ExtractionError as exc:
             raise UploadError(f"{shown} cannot be read: {exc}") from None
         if max_chars is not None and len(extracted.text) > max_chars:
-            raise UploadError(
-                f"{shown} holds {len(extracted.text):,} characters of text; the chat adds documents of up to "
-                f"{max_chars:,} (put a larger one in the corpus folder and run `tilqa build`)"
-            )
+            raise UploadError(_too_long(shown, f"{len(extracted.text):,}", max_chars))
         _refuse_duplicate(temp, corpus_dir, shown)
         return _publish(temp, corpus_dir, clean)
     finally:
         temp.unlink(missing_ok=True)
         os.close(handle)
+
+
+def _too_long(shown: str, count: str, max_chars: int) -> str:
+    return (f"{shown} holds {count} characters of text; the chat adds documents of up to {max_chars:,} "
+            "(put a larger one in the corpus folder and run `tilqa build`)")
 
 
 def _copy_hidden(data: Path, corpus_dir: Path, suffix: str) -> tuple[Path, int]:
