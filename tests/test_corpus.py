@@ -87,3 +87,21 @@ def test_a_build_stamps_only_files_older_than_its_scan_by_a_clock_step(tmp_path:
 @pytest.mark.parametrize("damaged", [{"stamps": [1, 2]}, {"stamps": {"old.txt": "x"}}, {"stamps": {"old.txt": [1]}}])
 def test_stamps_a_manifest_holds_badly_are_none(damaged: dict) -> None:
     assert stamps({"files": {"old.txt": "abc"}, **damaged}) == {}
+
+
+def test_links_are_followed_only_inside_the_corpus_folder(tmp_path: Path) -> None:
+    """A link to /etc/passwd in the corpus was read and its text served (issue 31)."""
+    corpus = write_corpus(tmp_path / "corpus", {"trials.txt": "The Phase 2 study enrolled patients.\n"})
+    outside = write_corpus(tmp_path / "elsewhere", {"secret.txt": "A private note outside the corpus.\n"})
+    (corpus / "same-trials.txt").symlink_to(corpus / "trials.txt")
+    (corpus / "secret.txt").symlink_to(outside / "secret.txt")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    (corpus / "broken.txt").symlink_to(tmp_path / "nothing.txt")
+    files, skipped = scan_corpus(corpus)
+    assert [f.source for f in files] == ["same-trials.txt", "trials.txt"]
+    assert {s.source: s.reason for s in skipped} == {
+        "passwd.txt": "a link to a file outside the corpus folder (not read)",
+        "secret.txt": "a link to a file outside the corpus folder (not read)",
+    }
+    documents, _ = load_corpus(corpus)
+    assert all("private note" not in d.text and "root:" not in d.text for d in documents)

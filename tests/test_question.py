@@ -78,3 +78,10 @@ def test_a_contraction_typed_without_apostrophe_is_answered_as_with_one(
     assert answer.question == twin.question == spelled
     assert answer.found and fact in answer.answer
     assert (answer.answer, answer.citations) == (twin.answer, twin.citations)
+
+
+def test_invisible_format_characters_are_removed_with_a_note() -> None:
+    """U+202E shows the text after it reversed; U+FEFF is invisible: both were kept (issue 31)."""
+    assert clean_question("\ufeffWhat is \u202eTIL\u202c?", 100) == (
+        "What is TIL?", ["3 control character(s) were removed from the question"]
+    )

@@ -96,6 +96,19 @@ class Settings:
     # ("auto": on when serving on loopback or with a login, off otherwise; "off": never).
     max_upload_mb: float = 50.0
     uploads: Uploads = "auto"
+    # The most text an upload may hold: indexing costs the server about 50 bytes of memory a
+    # character while it runs (a 50 MB text file took it to 2.8 GB and a core for over 6 minutes);
+    # 2 million characters is a book of about 1,000 pages. `tilqa build` has no such limit.
+    max_upload_chars: int = 2_000_000
+    # Web chat guards: host names the server answers for besides its own address ("*": any; from
+    # the environment, separated by ","); failed logins allowed per client address a minute.
+    allowed_hosts: tuple[str, ...] = ()
+    login_attempts: int = 5
+    # Reading a file (a build, an upload's check) happens in a worker process with this much
+    # memory (MB, above what the readers take loaded) and time (seconds); past either the file is
+    # skipped or refused, saying which.
+    extract_memory_mb: int = 1000
+    extract_seconds: float = 300.0
     # Web chat texts, describing the shipped corpus: change them with the corpus. The page shows
     # the title, the description (Markdown) under it, the question box's placeholder, and a button
     # for each example question under the heading "Examples (chat_examples_note)". The last
@@ -125,6 +138,11 @@ class Settings:
         if isinstance(self.chat_examples, str) or not all(isinstance(q, str) for q in self.chat_examples):
             raise SettingsError("chat_examples must be a sequence of questions (texts)")
         object.__setattr__(self, "chat_examples", tuple(self.chat_examples))
+        if isinstance(self.allowed_hosts, str) or not all(isinstance(h, str) for h in self.allowed_hosts):
+            raise SettingsError("allowed_hosts must be a sequence of host names (texts)")
+        object.__setattr__(self, "allowed_hosts", tuple(self.allowed_hosts))
+        if self.login_attempts < 1 or self.extract_memory_mb < 1 or not self.extract_seconds > 0 or self.max_upload_chars < 1:
+            raise SettingsError("login_attempts, extract_memory_mb, extract_seconds and max_upload_chars must be above 0")
         if self.backend not in BACKENDS:
             raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         if self.device not in DEVICES:
@@ -188,6 +206,11 @@ def _path(raw: str) -> Path:
     return Path(raw).expanduser()
 
 
+def _names(raw: str) -> tuple[str, ...]:
+    """Names separated by ",", each stripped; empty ones dropped."""
+    return tuple(n.strip() for n in raw.split(",") if n.strip())
+
+
 def _questions(raw: str) -> tuple[str, ...]:
     """Questions separated by "|", each stripped; empty ones dropped."""
     return tuple(q.strip() for q in raw.split("|") if q.strip())
@@ -220,7 +243,12 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_question_chars": int,
     "auth": str,
     "max_upload_mb": float,
+    "max_upload_chars": int,
     "uploads": str,
+    "allowed_hosts": _names,
+    "login_attempts": int,
+    "extract_memory_mb": int,
+    "extract_seconds": float,
     "chat_title": str,
     "chat_description": str,
     "chat_placeholder": str,

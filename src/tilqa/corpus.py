@@ -60,14 +60,34 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 def _visible_files(corpus_dir: Path) -> list[Path]:
-    """Files under `corpus_dir`, sorted, hidden files and folders (a leading dot) left out; links
-    to files are followed, links to folders are not (as `Path.rglob` does)."""
+    """Files under `corpus_dir`, sorted, hidden files and folders (a leading dot) left out. Links
+    to folders are not followed; a link to a file is followed only when it resolves inside the
+    corpus folder (`outside_links` lists the others), so no file elsewhere is ever read."""
+    return [p for p in _listed(corpus_dir) if not _leaves(p, corpus_dir)]
+
+
+def outside_links(corpus_dir: Path) -> list[Path]:
+    """Visible links in the corpus folder to files outside it: never read, skipped with a reason."""
+    return [p for p in _listed(corpus_dir) if _leaves(p, corpus_dir)]
+
+
+def _listed(corpus_dir: Path) -> list[Path]:
     found = []
     for folder, subfolders, names in os.walk(corpus_dir):
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
         base = Path(folder)
         found.extend(base / n for n in names if not n.startswith(".") and os.path.isfile(os.path.join(folder, n)))
     return sorted(found)
+
+
+def _leaves(path: Path, corpus_dir: Path) -> bool:
+    """Whether `path` is a link (or under one) that resolves outside `corpus_dir`."""
+    if not path.is_symlink():
+        return False
+    try:
+        return not path.resolve(strict=True).is_relative_to(corpus_dir.resolve(strict=True))
+    except (OSError, RuntimeError):  # broken or looping links
+        return True
 
 
 def scan_corpus(
@@ -82,8 +102,11 @@ def scan_corpus(
     _check_folder(corpus_dir)
     files: list[CorpusFile] = []
     skipped: list[SkippedFile] = []
-    for path in _visible_files(corpus_dir):
+    for path in _listed(corpus_dir):
         source = path.relative_to(corpus_dir).as_posix()
+        if _leaves(path, corpus_dir):
+            skipped.append(SkippedFile(source=source, reason="a link to a file outside the corpus folder (not read)"))
+            continue
         if path.suffix.lower() not in SUFFIXES:
             kind = path.suffix.lower() or "without a suffix"
             skipped.append(SkippedFile(source=source, reason=f"unsupported file type {kind} (tilqa reads {READABLE})"))

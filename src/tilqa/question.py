@@ -8,8 +8,10 @@ import unicodedata
 from .errors import QuestionError
 
 _SPACE = re.compile(r"\s+")
-# Control characters (NUL included), lone surrogates, private-use and unassigned code points.
-_REMOVED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+# Control characters (NUL included), invisible format characters (U+202E, which reverses the
+# text shown after it; U+FEFF; zero-width joiners), lone surrogates, private-use and unassigned
+# code points.
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 # Contractions typed without their apostrophe ("dont", "whats"): the embedding model cuts "dont"
 # into the word pieces "don" + "##t", which it reads as neither "don't" nor "do not". Only forms
 # that a question hardly ever means as a word of their own ("cant", "wont" and "hows" are rare

@@ -8,19 +8,19 @@ name, which is never one that already exists. A refused file leaves the corpus a
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import ipaddress
 import logging
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
 
 from .corpus import corpus_files
 from .errors import ExtractionError, UploadError
-from .formats import SUFFIXES, extract
+from .formats import SUFFIXES, ExtractionLimits, extract, extract_bounded
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ MAX_STEM_CHARS = 120
 # "report.pdf" taken → "report-2.pdf" … up to this number, then the upload is refused.
 MAX_NAME_TRIES = 1000
 TEMP_PREFIX = ".tilqa-upload-"
+_PLAIN = ("text", "markdown")  # formats whose text is the file's, so its size bounds it
 
 _DISALLOWED = re.compile(r"[^\w\-. ]+")  # \w: letters and digits of any script, and "_"
 _SPACES = re.compile(r"\s+")
@@ -57,7 +58,14 @@ def size_text(size: float) -> str:
     return f"{size / MEGABYTE:.1f}".removesuffix(".0") + " MB"
 
 
-def add_file(corpus_dir: Path, name: str, data: Path, max_bytes: int) -> Path:
+def add_file(
+    corpus_dir: Path,
+    name: str,
+    data: Path,
+    max_bytes: int,
+    limits: ExtractionLimits | None = None,
+    max_chars: int | None = None,
+) -> Path:
     """Save the file `data`, uploaded as `name`, into the corpus folder, and return where it went.
 
     The name is made safe (`safe_name`), and a name already taken gets a number: `report.pdf`,
@@ -68,8 +76,13 @@ def add_file(corpus_dir: Path, name: str, data: Path, max_bytes: int) -> Path:
     :param name: the name the file was uploaded under (any directories in it are dropped).
     :param data: the uploaded file's content, e.g. the web server's temporary copy.
     :param max_bytes: the largest file accepted.
+    :param limits: read the file in a worker process within this memory and time budget
+        (`formats.extract_bounded`); None reads it in this process.
+    :param max_chars: the most characters of text a file may hold (indexing a long text holds
+        the server's memory and a core for minutes); None for no limit.
     :raises UploadError: for a type tilqa does not read, a file larger than `max_bytes`, one that
-        cannot be read (damaged, encrypted, a scan without text, empty), one already in the corpus
+        cannot be read (damaged, encrypted, a scan without text, empty, past the budget of
+        `limits`), one with more text than `max_chars`, one already in the corpus
         with the same content, or a missing corpus folder; the corpus is then left as it was.
     """
     corpus_dir = Path(corpus_dir)
@@ -89,31 +102,74 @@ def add_file(corpus_dir: Path, name: str, data: Path, max_bytes: int) -> Path:
     if not corpus_dir.is_dir():
         raise UploadError("the corpus folder is missing, so no file can be added")
 
-    temp = _copy_hidden(Path(data), corpus_dir, suffix.lower())
+    if max_chars is not None and SUFFIXES[suffix.lower()] in _PLAIN and size > 4 * max_chars:
+        # UTF-8 takes at most 4 bytes a character: this much plain text is too long unread.
+        raise UploadError(_too_long(shown, f"at least {size // 4:,}", max_chars))
+    temp, handle = _copy_hidden(Path(data), corpus_dir, suffix.lower())
     try:
         try:
-            extract(temp)
+            extracted = extract(temp) if limits is None else extract_bounded(temp, limits)
         except ExtractionError as exc:
             raise UploadError(f"{shown} cannot be read: {exc}") from None
+        if max_chars is not None and len(extracted.text) > max_chars:
+            raise UploadError(_too_long(shown, f"{len(extracted.text):,}", max_chars))
         _refuse_duplicate(temp, corpus_dir, shown)
         return _publish(temp, corpus_dir, clean)
     finally:
         temp.unlink(missing_ok=True)
+        os.close(handle)
 
 
-def _copy_hidden(data: Path, corpus_dir: Path, suffix: str) -> Path:
-    """A hidden copy of `data` in the corpus folder (created exclusively, so never shared)."""
+def _too_long(shown: str, count: str, max_chars: int) -> str:
+    return (f"{shown} holds {count} characters of text; the chat adds documents of up to {max_chars:,} "
+            "(put a larger one in the corpus folder and run `tilqa build`)")
+
+
+def _copy_hidden(data: Path, corpus_dir: Path, suffix: str) -> tuple[Path, int]:
+    """A hidden copy of `data` in the corpus folder (created exclusively, so never shared), and
+    a descriptor holding a lock on it, which tells `remove_upload_debris` it is in use."""
     handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=corpus_dir)
     temp = Path(name)
     try:
-        with os.fdopen(handle, "wb") as out, Path(data).open("rb") as source:
-            shutil.copyfileobj(source, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with Path(data).open("rb") as source:
+            while block := source.read(1 << 20):
+                _write_all(handle, block)
+        os.fsync(handle)
     except OSError as exc:
         temp.unlink(missing_ok=True)
+        os.close(handle)
         raise UploadError(f"the file could not be saved ({exc.strerror or exc})") from exc
-    return temp
+    return temp, handle
+
+
+def _write_all(handle: int, block: bytes) -> None:
+    view = memoryview(block)
+    while view:
+        view = view[os.write(handle, view):]
+
+
+def remove_upload_debris(corpus_dir: Path) -> int:
+    """Remove the hidden temporary files uploads cut off by a crash left in the corpus folder
+    (those no upload holds locked); returns how many were removed."""
+    removed = 0
+    for temp in Path(corpus_dir).glob(f"{TEMP_PREFIX}*"):
+        try:
+            handle = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # an upload in progress
+            continue
+        else:
+            temp.unlink(missing_ok=True)
+            removed += 1
+        finally:
+            os.close(handle)
+    if removed:
+        log.info("removed %d temporary file(s) left in %s by uploads cut off", removed, corpus_dir)
+    return removed
 
 
 def _sha256(path: Path) -> str:

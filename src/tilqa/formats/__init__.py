@@ -13,8 +13,12 @@ from typing import Callable
 
 from ..documents import SUFFIXES
 from .base import Extracted, ExtractionError, Heading
+from .worker import ExtractionLimits, extract_bounded, stop_workers
 
-__all__ = ["SUFFIXES", "Extracted", "ExtractionError", "Heading", "extract"]
+__all__ = [
+    "SUFFIXES", "Extracted", "ExtractionError", "ExtractionLimits", "Heading", "extract", "extract_bounded",
+    "stop_workers",
+]
 
 
 def _reader(format: str) -> Callable[[Path], Extracted]:

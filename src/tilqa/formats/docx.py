@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from .archive import check_archive
 from .base import Extracted, ExtractionError, TextBuilder
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ def extract_docx(path: Path) -> Extracted:
             "encrypted (password-protected) Word file, or an old .doc renamed .docx: "
             "remove the password or save it as .docx"
         )
+    check_archive(path)
     try:
         document = docx.Document(str(path))
         builder = TextBuilder()

@@ -21,7 +21,9 @@ from .records import (
     passage_embedding_text,
 )
 from .staleness import IndexCheck, check_index, stale_reason
-from .store import BUILDS, CURRENT, LOCK, build_lock, current_build, live_build_dir, load_index
+from .store import (
+    BUILDS, CURRENT, LOCK, build_lock, current_build, live_build_dir, load_index, remove_crashed_builds,
+)
 from .vectors import VectorIndexInfo
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "SentenceRecord",
     "SentenceTable",
     "VectorIndexInfo",
+    "remove_crashed_builds",
     "build_lock",
     "check_index",
     "current_build",

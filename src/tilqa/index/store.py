@@ -318,6 +318,24 @@ def _read_documents(build: Path) -> DocumentStore:
 # Writing
 
 
+def remove_crashed_builds(index_dir: Path) -> int:
+    """Remove the temporary build folders a crashed or killed build left (`builds/tmp-*`), unless
+    a build holds the lock now; returns how many were removed."""
+    builds = index_dir / BUILDS
+    if not builds.is_dir():
+        return 0
+    try:
+        with build_lock(index_dir, timeout=0):
+            debris = list(builds.glob("tmp-*"))
+            for folder in debris:
+                shutil.rmtree(folder, ignore_errors=True)
+    except IndexLockedError:
+        return 0
+    if debris:
+        log.info("removed %d unfinished build folder(s) left in %s", len(debris), builds)
+    return len(debris)
+
+
 def new_build_dir(index_dir: Path) -> Path:
     """An empty temporary folder for a new build (`tmp-<build id>`), after clearing what crashed
     builds left."""

@@ -15,18 +15,19 @@ from typing import Iterator, Sequence
 from ..corpus import CorpusFile, scan_corpus
 from ..documents import READABLE, Document, SkippedFile
 from ..errors import CorpusError, ExtractionError
-from ..formats import extract
+from ..formats import ExtractionLimits, extract, extract_bounded
 from ..progress import progress
 from .previous import PreviousBuild
 
 log = logging.getLogger(__name__)
 
 
-def read_document(file: CorpusFile) -> Document | SkippedFile:
+def read_document(file: CorpusFile, limits: ExtractionLimits | None = None) -> Document | SkippedFile:
     """Extract one file's text, or say why it is skipped (a scan without text, encrypted, damaged,
-    empty, not UTF-8)."""
+    empty, not UTF-8, or past the memory or time budget of `limits`: read then in a worker process)."""
     try:
-        extracted = extract(file.path)  # an unreadable or textless file raises ExtractionError
+        # An unreadable or textless file raises ExtractionError.
+        extracted = extract(file.path) if limits is None else extract_bounded(file.path, limits)
     except ExtractionError as exc:
         return SkippedFile(source=file.source, reason=str(exc))
     return Document(
@@ -40,10 +41,12 @@ def read_corpus(
     skipped: list[SkippedFile],
     previous: PreviousBuild | None = None,
     show_progress: bool | None = None,
+    limits: ExtractionLimits | None = None,
 ) -> Iterator[tuple[Document, bool]]:
     """Each readable file's document, in order, and whether it was extracted now: the `previous`
     build's text is reused for content it has seen, and a file it could not read is not tried
-    again. Files that cannot be read are added to `skipped`."""
+    again. Files that cannot be read are added to `skipped`. With `limits`, files are read in a
+    worker process within that budget (`formats.extract_bounded`)."""
     previous = previous or PreviousBuild()
     for file in progress(files, show_progress, "indexing"):
         if file.sha256 in previous.skipped:
@@ -53,7 +56,7 @@ def read_corpus(
         if document is not None:
             yield document, False
             continue
-        result = read_document(file)
+        result = read_document(file, limits)
         if isinstance(result, SkippedFile):
             skipped.append(result)
         else:

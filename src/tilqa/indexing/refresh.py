@@ -13,6 +13,7 @@ from ..config import Settings
 from ..corpus import scan_corpus
 from ..documents import SkippedFile
 from ..encoders import Encoder
+from ..formats import ExtractionLimits
 from ..index.manifest import manifest_for
 from ..index.records import BuildReport
 from ..index.staleness import IndexCheck, check_index
@@ -72,7 +73,9 @@ def refresh_index(
         documents: dict[str, str] = {}
         extracted = 0
         try:
-            for document, fresh in read_corpus(files, unreadable, previous, show_progress):
+            for document, fresh in read_corpus(
+                files, unreadable, previous, show_progress, ExtractionLimits.from_settings(settings)
+            ):
                 writer.add(document)
                 documents[document.source] = document.sha256
                 extracted += fresh

@@ -9,11 +9,12 @@ One module a job:
 - `source`: `source_view`, `source_url`: the `GET /source` page of a citation.
 - `upload_jobs`: `UploadJobs`: files saved into the corpus, then indexed in the background.
 - `notices`: `Notices`: what a page's uploads have to tell its chat.
-- `guards`: `BodyLimit`, `logged_in`: request size limit and login check.
+- `guards`: `BodyLimit`, `HostCheck`, `LoginThrottle`, `logged_in`: request size limit (chunked
+  bodies too), Host and Origin checks, login throttling, and the login check.
 """
 
 from .chat import build_app
-from .guards import BodyLimit, logged_in
+from .guards import BodyLimit, HostCheck, LoginThrottle, logged_in
 from .notices import MERGE_NOTICES, Notices
 from .replies import as_text, render_answer
 from .server import launch, parse_auth
@@ -22,6 +23,8 @@ from .upload_jobs import Indexed, Indexer, Saved, UploadJobs, upload_limit_bytes
 
 __all__ = [
     "BodyLimit",
+    "HostCheck",
+    "LoginThrottle",
     "Indexed",
     "Indexer",
     "MERGE_NOTICES",

@@ -87,7 +87,7 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
             log.exception("the /ask API failed")
             return {"error": "something went wrong while answering; please try again"}
 
-    with gr.Blocks(title=settings.chat_title, delete_cache=(3600, 3600) if uploads else None) as demo:
+    with gr.Blocks(title=settings.chat_title, delete_cache=(3600, 3600)) as demo:
         turns = gr.State([])
         gr.Markdown(f"# {settings.chat_title}\n{settings.chat_description}")
         # Tall enough for a whole question and reply (answer, confidence, three citations): the chat
@@ -96,6 +96,7 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
         chat = gr.Chatbot(
             label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat",
             group_consecutive_messages=False,  # an upload's notice is its own bubble, not part of the last answer
+            latex_delimiters=[],  # corpus text is shown as text: "$$x$$" is never mathematics
         )
         with gr.Row():
             box = gr.Textbox(placeholder=settings.chat_placeholder, show_label=False, scale=8, elem_id="question")

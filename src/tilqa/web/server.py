@@ -10,10 +10,11 @@ from starlette.middleware import Middleware
 
 from ..assistant import Assistant
 from ..errors import SettingsError
-from ..uploads import uploads_allowed
+from ..index.store import remove_crashed_builds
+from ..uploads import remove_upload_debris, uploads_allowed
 from .api import api_mount
 from .chat import build_app, chat_theme
-from .guards import BodyLimit
+from .guards import BodyLimit, HostCheck, LoginThrottle
 from .source import source_route
 from .upload_jobs import upload_limit_bytes
 
@@ -23,6 +24,8 @@ MAX_REQUEST_BYTES = 1_000_000
 # One upload request may carry several files (the page sends all files picked at once): its body
 # may hold this many files of the largest size, each also checked against that size by Gradio.
 MAX_FILES_PER_REQUEST = 10
+# Failed logins are counted per client address over this many seconds (`login_attempts` of them).
+LOGIN_WINDOW_SECONDS = 60.0
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:
@@ -45,14 +48,20 @@ def launch(
 ) -> gr.Blocks:
     """Serve the chat on host:port (this machine only by default; never a public share link).
 
-    The index is built and the model loaded before the first visitor arrives. Uploads are on when
-    `uploads_allowed` says so (loopback host, or a login; never with `uploads = "off"`). With
+    The index is built and the model loaded before the first visitor arrives, after removing what
+    a crash left (unfinished builds, uploads cut off). Uploads are on when `uploads_allowed` says
+    so (loopback host, or a login; never with `uploads = "off"`); off, no file is accepted at all.
+    Requests pass the guards first (`HostCheck`, `BodyLimit`, `LoginThrottle`). With
     `block=False` the server runs in a background thread; stop it with `.close()` on the returned app.
     """
     credentials = parse_auth(auth)
     uploads = uploads_allowed(assistant.settings.uploads, host, credentials is not None)
     if assistant.settings.uploads != "off" and not uploads:
         log.warning("uploads are off: the chat is served on %s without a login (set --auth to allow them)", host)
+    settings = assistant.settings
+    if settings.corpus_dir.is_dir():
+        remove_upload_debris(settings.corpus_dir)
+    remove_crashed_builds(settings.index_dir)
     assistant.build()
     assistant.ask("warm-up")
     if watch:
@@ -62,10 +71,14 @@ def launch(
     demo = build_app(assistant, uploads=uploads)
     demo.queue(default_concurrency_limit=16, max_size=512)
     max_file = upload_limit_bytes(assistant) if uploads else MAX_REQUEST_BYTES
-    body_limit = Middleware(
-        BodyLimit, max_bytes=MAX_REQUEST_BYTES,
-        upload_bytes=max_file * MAX_FILES_PER_REQUEST + MAX_REQUEST_BYTES if uploads else MAX_REQUEST_BYTES,
-    )
+    guards = [
+        Middleware(HostCheck, host=host, allowed_hosts=settings.allowed_hosts),
+        Middleware(
+            BodyLimit, max_bytes=MAX_REQUEST_BYTES,
+            upload_bytes=max_file * MAX_FILES_PER_REQUEST + MAX_REQUEST_BYTES if uploads else 0,
+        ),
+        Middleware(LoginThrottle, attempts=settings.login_attempts, window=LOGIN_WINDOW_SECONDS),
+    ]
     log.info("serving on http://%s:%d/ (uploads %s)", host, port, "on" if uploads else "off")
     demo.launch(
         server_name=host,
@@ -77,6 +90,6 @@ def launch(
         quiet=True,
         max_file_size=max_file,
         theme=chat_theme(),
-        app_kwargs={"middleware": [body_limit], "routes": [source_route(assistant), api_mount(assistant)]},
+        app_kwargs={"middleware": guards, "routes": [source_route(assistant), api_mount(assistant)]},
     )
     return demo

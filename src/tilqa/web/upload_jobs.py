@@ -11,6 +11,7 @@ from typing import Any
 
 from ..assistant import Assistant
 from ..errors import UploadError
+from ..formats import ExtractionLimits
 from ..rebuild import RebuildWorker, Rebuilt
 from ..uploads import MEGABYTE, add_file
 from .notices import Notices
@@ -98,6 +99,8 @@ class UploadJobs:
     def __init__(self, assistant: Assistant) -> None:
         self.corpus_dir = assistant.settings.corpus_dir
         self.max_bytes = upload_limit_bytes(assistant)
+        self.limits = ExtractionLimits.from_settings(assistant.settings)
+        self.max_chars = assistant.settings.max_upload_chars
         self.indexer = Indexer(assistant)
         self.notices = Notices()
 
@@ -108,7 +111,7 @@ class UploadJobs:
         for path in paths or []:
             name = Path(path).name
             try:
-                target = add_file(self.corpus_dir, name, Path(path), self.max_bytes)
+                target = add_file(self.corpus_dir, name, Path(path), self.max_bytes, self.limits, self.max_chars)
             except UploadError as exc:
                 refused.append((name, str(exc)))
             except Exception:  # never a traceback in the page; the log keeps it
