@@ -253,6 +253,11 @@ def export_model(model: str, folder: Path) -> None:
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
     with torch.inference_mode():
         expected = wrapper(**inputs).numpy()
+    # The exporter logs a warning for each torchvision operator it cannot register ("torchvision
+    # is not installed"): no model of ours uses them.
+    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registration.level
+    registration.setLevel(logging.ERROR)
     with warnings.catch_warnings():  # the exporter's notes on its own internals, not on this model
         warnings.filterwarnings("ignore", message=".*axis name", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)
@@ -268,6 +273,7 @@ def export_model(model: str, folder: Path) -> None:
             external_data=False,
             verbose=False,
         )
+    registration.setLevel(level)
     import onnxruntime  # the export is checked on the CPU, as onnx_runtime.open_session(..., "cpu") runs it
 
     session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), providers=["CPUExecutionProvider"])
