@@ -261,19 +261,21 @@ def export_model(model: str, folder: Path) -> None:
     with warnings.catch_warnings():  # the exporter's notes on its own internals, not on this model
         warnings.filterwarnings("ignore", message=".*axis name", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)
-        torch.onnx.export(
-            wrapper,
-            (),
-            str(folder / MODEL_FILE),
-            kwargs=inputs,
-            input_names=list(pipeline.input_names),
-            output_names=[pipeline.output_name],
-            dynamic_shapes={name: {0: batch, 1: sequence} for name in pipeline.input_names},
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-        )
-    registration.setLevel(level)
+        try:
+            torch.onnx.export(
+                wrapper,
+                (),
+                str(folder / MODEL_FILE),
+                kwargs=inputs,
+                input_names=list(pipeline.input_names),
+                output_names=[pipeline.output_name],
+                dynamic_shapes={name: {0: batch, 1: sequence} for name in pipeline.input_names},
+                dynamo=True,
+                external_data=False,
+                verbose=False,
+            )
+        finally:
+            registration.setLevel(level)
     import onnxruntime  # the export is checked on the CPU, as onnx_runtime.open_session(..., "cpu") runs it
 
     session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), providers=["CPUExecutionProvider"])

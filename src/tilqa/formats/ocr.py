@@ -3,7 +3,7 @@
 Tesseract (Apache-2.0) is Debian's `tesseract-ocr` with its English model, called through
 pytesseract (Apache-2.0, the `tilqa[ocr]` extra); it runs offline and downloads nothing. It was
 chosen over RapidOCR (PP-OCR models on ONNX Runtime) on a 200 dpi scan of the shipped report
-(benchmarks/formats.py): more characters right and more pages a second. Its hOCR output gives
+(benchmarks/ocr_engines.py): more characters right and more pages a second. Its hOCR output gives
 each line's box, baseline and text height, which the PDF reader makes into paragraphs and
 headings as it does for a text layer.
 """
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LANGUAGE = "eng"  # Debian's tesseract-ocr ships English (and orientation detection) only
-# Seconds Tesseract may spend on one page before it is given up (a page takes 1-5 s on one core).
+# Seconds Tesseract may spend on one page before it is given up (a 200 dpi page of the report took
+# about 25 s on a 2-core machine busy with other work: benchmarks/formats.py).
 PAGE_TIMEOUT = 300
 
 
