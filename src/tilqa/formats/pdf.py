@@ -522,6 +522,21 @@ def _ocr_page(page: pypdfium2.PdfPage, number: int) -> list[Line]:
     ]
 
 
+_L_WORD = re.compile(r"\b[lI][^\W\d_]+")
+
+
+def fix_l_for_capital_i(lines: list[Line]) -> None:
+    """Spell with a capital I the OCR'd words read with a lower-case l at the start that the same
+    pages also spell with I ("lovance" beside "Iovance"): the two are one glyph apart, the commonest
+    confusion of OCR on sans-serif names, and a word found both ways is the same word."""
+    words = Counter(match.group(0) for line in lines for match in _L_WORD.finditer(line.text))
+    wrong = {w for w in words if w[0] == "l" and "I" + w[1:] in words}
+    if not wrong:
+        return
+    for line in lines:
+        line.text = _L_WORD.sub(lambda m: "I" + m.group(0)[1:] if m.group(0) in wrong else m.group(0), line.text)
+
+
 def _ocr_pages(pdf: pypdfium2.PdfDocument, pages: list[list[Line]], path: Path) -> None:
     """Fill in, by OCR, the pages without a text layer (scanned ones); raises ExtractionError
     when no page has text in the end. Without the OCR engine, such pages are left out with a
@@ -546,6 +561,7 @@ def _ocr_pages(pdf: pypdfium2.PdfDocument, pages: list[list[Line]], path: Path) 
             pages[number] = _ocr_page(page, number)
         finally:
             page.close()
+    fix_l_for_capital_i([line for number in empty for line in pages[number]])
     log.info("%s: OCR read page(s) %s in %.1f s", path.name, numbers, time.perf_counter() - started)
     if not any(pages):
         raise ExtractionError("no text layer, and OCR found no text on its pages")
