@@ -102,7 +102,7 @@ def test_only_pages_without_a_text_layer_are_ocrd(report: dict[str, Path], caplo
         mixed = extract(report["mixed"])
     assert "OCR read page(s) 2 in" in caplog.text and "page(s) 1," not in caplog.text
     first_page = extract(report["pdf"])
-    # The first page's text layer is used as it is (Tesseract reads "Iovance" as "lovance").
+    # The first page's text layer is used as it is, character for character.
     ending = first_page.text[: first_page.pages[1]].strip()[-200:]
     assert ending in mixed.text[: mixed.pages[1]]
     assert len(mixed.pages) == 2 and len(mixed.text) > mixed.pages[1] > 0
