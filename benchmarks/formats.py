@@ -7,7 +7,9 @@ each into a corpus folder of its own, indexed by tilqa and asked the questions o
 One table: accuracy, evidence recall, unanswerable declined, answerable wrongly declined, fidelity
 (citations whose offsets round-trip through `Assistant.document_text`), pages right (PDF
 citations whose passage starts on the page cited, checked against the page text PDFium reads),
-and extraction time.
+and extraction time. "pdf-scan" is the PDF as a scanner gives it back (render.render_scan: pages
+at 200 dpi, tilted, blurred, no text layer), read by OCR; its "chars right" is how much of the
+PDF's extracted text its OCR'd text matches (difflib's ratio).
 
     .venv/bin/python benchmarks/formats.py [--questions eval/dev.jsonl] [--out DIR]
 """
@@ -15,6 +17,7 @@ and extraction time.
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import shutil
 import sys
@@ -75,7 +78,9 @@ def main() -> int:
     files["docx"] = render.render_docx(CORPUS_FILE, out / "render" / "iovance-rd-focus.docx")
     files["html"] = render.render_html(CORPUS_FILE, out / "render" / "iovance-rd-focus.html")
     files["md"] = render.render_markdown(CORPUS_FILE, out / "render" / "iovance-rd-focus.md")
+    files["pdf-scan"] = render.render_scan(files["pdf"], out / "render" / "iovance-rd-focus-scan.pdf")
     pages = pdf_pages(files["pdf"])
+    layer = extract(files["pdf"]).text
 
     rows = []
     for label, path in files.items():
@@ -91,19 +96,21 @@ def main() -> int:
         report = evaluate(assistant, questions)
         citations = [c for q in questions for c in assistant.ask(q.question).citations]
         fidelity = sum(assistant.document_text(c.source)[c.start : c.end] == c.text for c in citations) / len(citations)
-        right = [page_right(c, pages) for c in citations] if label == "pdf" else []
+        right = [page_right(c, pages) for c in citations] if label.startswith("pdf") else []
         n_pages = len(extracted.pages) or 1
-        rows.append((label, report, fidelity, sum(right) / len(right) if right else None, extraction_s, n_pages))
+        chars = difflib.SequenceMatcher(None, layer, extracted.text, autojunk=False).ratio() if label == "pdf-scan" else None
+        rows.append((label, report, fidelity, sum(right) / len(right) if right else None, extraction_s, n_pages, chars))
 
     print(f"{code_state()}; {len(questions)} questions from {args.questions.name}; {len(pages)} PDF pages")
-    print("| format | accuracy | evidence | declined | wrongly declined | fidelity | pages right | extraction s | pages/s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for label, r, fidelity, pages_right, seconds, n in rows:
+    print("| format | accuracy | evidence | declined | wrongly declined | fidelity | pages right | chars right | extraction s | pages/s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for label, r, fidelity, pages_right, seconds, n, chars in rows:
         right = f"{pages_right:.3f}" if pages_right is not None else "n/a"
-        rate = f"{n / seconds:.0f}" if label == "pdf" else "n/a"
+        rate = f"{n / seconds:.3g}" if label.startswith("pdf") else "n/a"
         print(
             f"| {label} | {r.accuracy:.3f} | {r.evidence_recall:.3f} | {r.declined_unanswerable:.2f} | "
-            f"{r.wrongly_declined:.3f} | {fidelity:.3f} | {right} | {seconds:.3f} | {rate} |"
+            f"{r.wrongly_declined:.3f} | {fidelity:.3f} | {right} | {'n/a' if chars is None else f'{chars:.4f}'} | "
+            f"{seconds:.3f} | {rate} |"
         )
     if args.out is None:
         shutil.rmtree(out, ignore_errors=True)

@@ -262,6 +262,30 @@ def render_scanned_pdf(out_path: Path, printer: Printer | None = None) -> Path:
         )
 
 
+def render_scan(source_pdf: Path, out_path: Path, dpi: int = 200, tilt: float = 0.7,
+                blur: float = 0.8) -> Path:
+    """`source_pdf` as a scanner gives it back: each page rendered at `dpi`, turned by `tilt`
+    degrees (alternating) and blurred a little (Pillow's Gaussian blur of radius `blur` pixels),
+    saved as an image-only PDF: no text layer, for OCR."""
+    import pypdfium2
+    from PIL import ImageFilter
+
+    pdf = pypdfium2.PdfDocument(source_pdf)
+    try:
+        images = []
+        for number in range(len(pdf)):
+            page = pdf[number]
+            image = page.render(scale=dpi / 72).to_pil().convert("L")
+            page.close()
+            angle = tilt if number % 2 == 0 else -tilt
+            image = image.rotate(angle, resample=3, expand=False, fillcolor=255)  # 3: bicubic
+            images.append(image.filter(ImageFilter.GaussianBlur(blur)))
+    finally:
+        pdf.close()
+    images[0].save(out_path, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return out_path
+
+
 def render_encrypted_pdf(source_pdf: Path, out_path: Path, password: str = "secret") -> Path:
     """`source_pdf` encrypted with a user password (pypdf, a test-only dependency)."""
     from pypdf import PdfReader, PdfWriter

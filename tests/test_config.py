@@ -86,3 +86,16 @@ def test_importing_tilqa_loads_no_heavy_library() -> None:
     code = f"import sys, tilqa; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == ""
+
+
+def test_the_default_corpus_is_the_current_folders_else_the_checkouts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = Path(__file__).resolve().parents[1]
+    here = tmp_path / "library"
+    (here / "corpus").mkdir(parents=True)
+    monkeypatch.chdir(here)
+    settings = Settings.load(environ={})
+    assert (settings.corpus_dir, settings.index_dir) == (here / "corpus", here / "index")
+    monkeypatch.chdir(tmp_path)  # no corpus/ here: the checkout's, which the CLI warns about
+    assert Settings.load(environ={}).corpus_dir == checkout / "corpus"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -243,9 +244,36 @@ def test_join_hyphenated_decides_by_the_document_words() -> None:
     assert join_hyphenated("ends with a", "word", words) is None
 
 
-def test_scanned_pdf_asks_for_ocr(pdfs: dict[str, Path]) -> None:
-    with pytest.raises(ExtractionError, match="no text layer.*OCR"):
-        extract(pdfs["scanned"])
+def test_scanned_pdf_is_read_by_ocr_or_says_what_to_install(pdfs: dict[str, Path]) -> None:
+    try:
+        extracted = extract(pdfs["scanned"])
+    except ExtractionError as exc:  # without Tesseract (tests/test_ocr.py tests OCR itself)
+        assert re.search(r"no text layer.*OCR unavailable", str(exc)), exc
+    else:
+        # Tesseract may read the page's words as two columns: each is there, in its order.
+        assert "Scanned page:" in extracted.text and "lifileucel, line 12" in extracted.text
+
+
+def test_a_reader_whose_library_cannot_be_imported_skips_only_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rendered: dict[str, Path]
+) -> None:
+    import tilqa
+    from helpers import HashEncoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for kind in ("html", "markdown", "docx"):
+        shutil.copy(rendered[kind], corpus / rendered[kind].name)
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
+    with monkeypatch.context() as broken:
+        broken.setitem(sys.modules, "trafilatura", None)  # as when its import fails
+        report = assistant.build()
+    assert report.files == 2 and [s.source for s in report.skipped] == ["corpus.html"]
+    assert report.skipped[0].reason.startswith("HTML reader unavailable: ")
+    # Once the library imports, the next build reads the file it could not.
+    (corpus / "more.md").write_text("# More\n\nAnother paragraph about TIL therapy.\n", encoding="utf-8")
+    report = assistant.build()
+    assert report.files == 4 and not report.skipped
 
 
 def test_encrypted_pdf_is_reported_as_encrypted(pdfs: dict[str, Path]) -> None:

@@ -128,7 +128,7 @@ def test_real_pdf_and_docx_files_are_added(corpus: Path, rendered: dict[str, Pat
 
 @pytest.mark.parametrize(
     ("kind", "reason"),
-    [("encrypted", "password"), ("corrupt", ""), ("scanned", "")],
+    [("encrypted", "password"), ("corrupt", "")],  # a scan is read by OCR (tests/test_ocr.py)
 )
 def test_a_pdf_tilqa_cannot_read_is_refused_and_the_corpus_is_unchanged(
     corpus: Path, rendered: dict[str, Path], kind: str, reason: str

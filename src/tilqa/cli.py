@@ -139,19 +139,32 @@ def _embedder(command: str, settings: Settings) -> Encoder | None:
     return RayEncoder(settings.model, settings.ray_address, settings.batch_size)
 
 
+def _log_corpus(settings: Settings, chosen: bool) -> None:
+    """Say which corpus the command uses; warn when, not chosen, it is not the current folder's
+    `corpus/` (tilqa's own checkout's, with an editable install)."""
+    corpus = settings.corpus_dir.resolve()
+    here = Path.cwd().resolve() / "corpus"
+    if not chosen and corpus != here:
+        log.warning("no corpus/ in %s: using %s (pass --corpus or set TILQA_CORPUS_DIR)", Path.cwd(), corpus)
+    else:
+        log.info("corpus %s, index %s", corpus, settings.index_dir.resolve())
+
+
 def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
-    logging.basicConfig(
-        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command == "serve" and level > logging.INFO:
+        # A server's log is what its operator reads: tilqa's own lines (each rebuild, with its
+        # reason and time) are shown; other libraries' only from -v.
+        logging.getLogger("tilqa").setLevel(logging.INFO)
     try:
         settings = Settings.load(
             env, corpus_dir=args.corpus, index_dir=args.index, model=args.model, ray_address=getattr(args, "ray", None)
         )
+        _log_corpus(settings, chosen=args.corpus is not None or bool(env.get("TILQA_CORPUS_DIR")))
         assistant = Assistant(settings=settings, embedder=_embedder(args.command, settings))
         if args.command == "build":
             report = assistant.build(force=args.force)

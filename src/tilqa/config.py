@@ -26,14 +26,21 @@ UPLOADS: tuple[str, ...] = get_args(Uploads)
 BACKENDS: tuple[str, ...] = get_args(Backend)
 DEVICES: tuple[str, ...] = get_args(Device)
 
-# Relative to the project root (the folder holding `corpus/` and `index/`), or the cwd when tilqa
-# runs outside its checkout.
+# The default corpus/ and index/ are those of the current folder when it has a corpus/; else
+# those of tilqa's checkout (an editable install, or running from the source tree) when it has
+# one; else the current folder's. The command line logs the corpus it uses, and warns when it is
+# the checkout's rather than the current folder's.
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _default_root() -> Path:
-    root = _PROJECT_ROOT
-    return root if (root / "corpus").is_dir() else Path.cwd()
+def default_root() -> Path:
+    """The folder whose `corpus/` and `index/` are used unless settings say otherwise: the
+    current folder when it has a `corpus/`, else tilqa's checkout when it has one, else the
+    current folder."""
+    here = Path.cwd()
+    if (here / "corpus").is_dir():
+        return here
+    return _PROJECT_ROOT if (_PROJECT_ROOT / "corpus").is_dir() else here
 
 
 def default_onnx_cache_dir() -> Path:
@@ -48,8 +55,8 @@ class Settings:
     Chunking and model fields are recorded in the index manifest: changing one rebuilds the index.
     """
 
-    corpus_dir: Path = field(default_factory=lambda: _default_root() / "corpus")
-    index_dir: Path = field(default_factory=lambda: _default_root() / "index")
+    corpus_dir: Path = field(default_factory=lambda: default_root() / "corpus")
+    index_dir: Path = field(default_factory=lambda: default_root() / "index")
     model: str = DEFAULT_MODEL
 
     # Chunking: passages are windows of consecutive sentences inside one paragraph.

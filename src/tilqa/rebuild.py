@@ -39,7 +39,7 @@ def rebuild(assistant: Assistant, after: str) -> Rebuilt:
     except Exception:  # a background thread must outlive any one failed build
         log.exception("rebuild after %s failed", after)
         return Rebuilt(problem=SERVER_LOG)
-    log.info("%s", report.summary())
+    log.info("rebuild after %s: %s", after, report.summary())
     return Rebuilt(report=report)
 
 

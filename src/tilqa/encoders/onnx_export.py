@@ -253,21 +253,29 @@ def export_model(model: str, folder: Path) -> None:
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
     with torch.inference_mode():
         expected = wrapper(**inputs).numpy()
+    # The exporter logs a warning for each torchvision operator it cannot register ("torchvision
+    # is not installed"): no model of ours uses them.
+    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registration.level
+    registration.setLevel(logging.ERROR)
     with warnings.catch_warnings():  # the exporter's notes on its own internals, not on this model
         warnings.filterwarnings("ignore", message=".*axis name", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)
-        torch.onnx.export(
-            wrapper,
-            (),
-            str(folder / MODEL_FILE),
-            kwargs=inputs,
-            input_names=list(pipeline.input_names),
-            output_names=[pipeline.output_name],
-            dynamic_shapes={name: {0: batch, 1: sequence} for name in pipeline.input_names},
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-        )
+        try:
+            torch.onnx.export(
+                wrapper,
+                (),
+                str(folder / MODEL_FILE),
+                kwargs=inputs,
+                input_names=list(pipeline.input_names),
+                output_names=[pipeline.output_name],
+                dynamic_shapes={name: {0: batch, 1: sequence} for name in pipeline.input_names},
+                dynamo=True,
+                external_data=False,
+                verbose=False,
+            )
+        finally:
+            registration.setLevel(level)
     import onnxruntime  # the export is checked on the CPU, as onnx_runtime.open_session(..., "cpu") runs it
 
     session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), providers=["CPUExecutionProvider"])

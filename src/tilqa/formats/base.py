@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from ..documents import Heading
 from ..errors import ExtractionError
 
-__all__ = ["Extracted", "ExtractionError", "Heading", "TextBuilder", "clean_block"]
+__all__ = ["UNAVAILABLE", "Extracted", "ExtractionError", "Heading", "TextBuilder", "clean_block"]
+
+UNAVAILABLE = "unavailable:"
+"""In the skip reason of a file tilqa could read with a library that is not installed ("HTML
+reader unavailable: ...", a scanned PDF's "OCR unavailable: ...")."""
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ def html_extracted(data: bytes) -> Extracted:
         if xml is None:  # too little found with the default balance: take what there is
             xml = trafilatura.extract(data, favor_recall=True, **options)
         root = None if xml is None else etree.fromstring(xml.encode("utf-8"))
+    except ImportError:
+        raise  # a library trafilatura imports late: the reader is unavailable, not the page bad
     except Exception as exc:  # trafilatura and lxml raise many types on broken input
         raise ExtractionError(f"unreadable HTML ({type(exc).__name__}: {exc})") from exc
     if root is None:

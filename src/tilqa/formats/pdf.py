@@ -11,7 +11,9 @@ module rebuilds what a reader sees:
   bullet, or a heading; one running over a page break is joined when its last line does not end a
   sentence or the next page goes on in lower case;
 - a line-end hyphen is dropped when the word is hyphenated only by the line break (see
-  `join_hyphenated`).
+  `join_hyphenated`);
+- a page without a text layer (a scan) is read by OCR (`ocr.py`), its lines then treated as a
+  text layer's.
 
 PDFium is not thread-safe, so extraction holds a lock.
 """
@@ -23,6 +25,7 @@ import math
 import re
 import statistics
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +55,9 @@ _ROMAN_PAGE = re.compile(r"^[ivxlc]{1,7}$")
 HEADING_SIZE_RATIO = 1.07
 # A bolder line at body size can be a heading when PDFium's font weight is this much higher.
 HEADING_WEIGHT_STEP = 50
+# Pages without a text layer are rendered at this resolution for OCR: what scanners use for
+# documents, and enough for Tesseract on 10-11 pt text (formats.ocr).
+OCR_DPI = 200
 MAX_HEADING_CHARS = 200  # over all lines of a heading
 MAX_HEADING_WORDS = 24
 # A new paragraph starts where the baseline distance exceeds the usual pitch by this factor
@@ -498,6 +504,72 @@ def _open(path: Path) -> pypdfium2.PdfDocument:
         raise ExtractionError("damaged or not a PDF: it cannot be opened as one") from None
 
 
+def _ocr_page(page: pypdfium2.PdfPage, number: int) -> list[Line]:
+    """The text lines OCR reads on a page image, in PDF units like a text layer's."""
+    from .ocr import ocr_image
+
+    _, height = page.get_size()
+    image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+    unit = 72 / OCR_DPI
+    return [
+        Line(
+            page=number,
+            text=found.text.translate(_LIGATURES),
+            left=found.left * unit,
+            bottom=height - found.baseline * unit,
+            right=found.right * unit,
+            top=height - found.top * unit,
+            size=found.size * unit,
+        )
+        for found in ocr_image(image, OCR_DPI)
+    ]
+
+
+_L_WORD = re.compile(r"\b[lI][^\W\d_]+")
+
+
+def fix_l_for_capital_i(lines: list[Line]) -> None:
+    """Spell with a capital I the OCR'd words read with a lower-case l at the start that the same
+    pages also spell with I ("lovance" beside "Iovance"): the two are one glyph apart, the commonest
+    confusion of OCR on sans-serif names, and a word found both ways is the same word."""
+    words = Counter(match.group(0) for line in lines for match in _L_WORD.finditer(line.text))
+    wrong = {w for w in words if w[0] == "l" and "I" + w[1:] in words}
+    if not wrong:
+        return
+    for line in lines:
+        line.text = _L_WORD.sub(lambda m: "I" + m.group(0)[1:] if m.group(0) in wrong else m.group(0), line.text)
+
+
+def _ocr_pages(pdf: pypdfium2.PdfDocument, pages: list[list[Line]], path: Path) -> None:
+    """Fill in, by OCR, the pages without a text layer (scanned ones); raises ExtractionError
+    when no page has text in the end. Without the OCR engine, such pages are left out with a
+    warning, and a PDF with no text layer at all is skipped saying what to install."""
+    from .ocr import OcrUnavailable, check_engine
+
+    empty = [n for n, lines in enumerate(pages) if not lines]
+    if not empty:
+        return
+    numbers = ", ".join(str(n + 1) for n in empty)
+    try:
+        check_engine()
+    except OcrUnavailable as exc:
+        if not any(pages):
+            raise ExtractionError(f"no text layer (a scanned PDF?) and {exc}") from None
+        log.warning("%s: no text on page(s) %s (scanned?) and %s", path.name, numbers, exc)
+        return
+    started = time.perf_counter()
+    for number in empty:
+        page = pdf[number]
+        try:
+            pages[number] = _ocr_page(page, number)
+        finally:
+            page.close()
+    fix_l_for_capital_i([line for number in empty for line in pages[number]])
+    log.info("%s: OCR read page(s) %s in %.1f s", path.name, numbers, time.perf_counter() - started)
+    if not any(pages):
+        raise ExtractionError("no text layer, and OCR found no text on its pages")
+
+
 def extract_pdf(path: Path) -> Extracted:
     """A PDF's text as paragraphs and headings, and the offset where each page starts."""
     with _LOCK:
@@ -514,13 +586,7 @@ def extract_pdf(path: Path) -> Extracted:
                 finally:
                     textpage.close()
                     page.close()
-            if not any(pages):
-                raise ExtractionError(
-                    "no text layer (a scanned PDF?): it needs OCR, which tilqa does not do"
-                )
-            empty = [str(n + 1) for n, lines in enumerate(pages) if not lines]
-            if empty:
-                log.warning("%s: no text on page(s) %s (scanned?)", path.name, ", ".join(empty))
+            _ocr_pages(pdf, pages, path)
             mark_boilerplate(pages)
             all_lines = [line for lines in pages for line in lines]
             if outline_headings(pdf, pages) == 0:

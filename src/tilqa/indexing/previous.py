@@ -13,6 +13,7 @@ import numpy as np
 
 from ..documents import Document
 from ..errors import IndexCorruptError
+from ..formats import read_again
 from ..index import files as f
 from ..index.manifest import FORMAT
 from ..index.records import IndexData, document_from_json
@@ -91,7 +92,10 @@ class PreviousBuild:
 
     def _read_skipped(self) -> None:
         try:
-            self.skipped = {e["sha256"]: e["reason"] for e in self.manifest.get("skipped", {}).values()}
+            self.skipped = {
+                e["sha256"]: e["reason"] for e in self.manifest.get("skipped", {}).values()
+                if not read_again(e["reason"])  # once the library is installed, it reads them
+            }
         except (AttributeError, KeyError, TypeError):
             self.skipped = {}
 
