@@ -9,6 +9,7 @@ printed on), never from a previous run of the extractors.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 
 import render
 from tilqa.chunking import sentence_spans
-from tilqa.formats import SUFFIXES, Extracted, ExtractionError, extract
+from tilqa.formats import SUFFIXES, Extracted, ExtractionError, extract, stop_workers
 
 from helpers import need_chromium
 
@@ -265,9 +266,19 @@ def test_a_reader_whose_library_cannot_be_imported_skips_only_its_files(
     for kind in ("html", "markdown", "docx"):
         shutil.copy(rendered[kind], corpus / rendered[kind].name)
     assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
-    with monkeypatch.context() as broken:
-        broken.setitem(sys.modules, "trafilatura", None)  # as when its import fails
-        report = assistant.build()
+    # Files are read in a worker process (formats/worker.py): give it a trafilatura that fails to
+    # import, as a broken install would, and a fresh worker that sees it.
+    shadow = tmp_path / "shadow" / "trafilatura"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('no module named lxml.html.clean')\n", encoding="utf-8")
+    stop_workers()
+    try:
+        with monkeypatch.context() as broken:
+            broken.setitem(sys.modules, "trafilatura", None)  # and in this process
+            broken.setenv("PYTHONPATH", os.pathsep.join([str(shadow.parent), os.environ.get("PYTHONPATH", "")]))
+            report = assistant.build()
+    finally:
+        stop_workers()
     assert report.files == 2 and [s.source for s in report.skipped] == ["corpus.html"]
     assert report.skipped[0].reason.startswith("HTML reader unavailable: ")
     # Once the library imports, the next build reads the file it could not.
