@@ -158,17 +158,9 @@ def squad_library(count: int, seed: int = 0):
     return corpus, questions
 
 
-def documents_of(assistant, corpus: Path) -> dict[str, str]:
-    """{source: the text tilqa extracted from it} for every file of the corpus tilqa read."""
-    from tilqa import TilqaError
-
-    documents = {}
-    for path in sorted(p for p in corpus.rglob("*") if p.is_file()):
-        try:
-            documents[path.relative_to(corpus).as_posix()] = assistant.document_text(path.relative_to(corpus).as_posix())
-        except (TilqaError, KeyError):
-            continue  # a file tilqa skipped
-    return documents
+def documents_of(assistant) -> dict[str, str]:
+    """{source: the text tilqa extracted from it} for every document of the index."""
+    return {source: assistant.document_text(source) for source in assistant.index.documents}
 
 
 def main() -> None:
@@ -193,7 +185,7 @@ def main() -> None:
     for corpus, sets in runs:
         workdir = WORKDIR / corpus.parent.name
         assistant = tilqa_assistant(corpus, workdir)
-        peer = None if args.no_peer else TxtaiPeer(documents_of(assistant, corpus))
+        peer = None if args.no_peer else TxtaiPeer(documents_of(assistant))
         for name, questions in sets:
             ours, misses = tilqa_figures(assistant, questions)
             theirs = peer_figures(peer, questions) if peer else None
