@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
+from .answering import AnswerExtractor, Candidate, Extraction, alternative_citations, answer_text, cite
 from .config import Settings
 from .encoders import Encoder, make_encoder
 from .errors import QuestionError
@@ -233,6 +233,7 @@ class Assistant:
             confidence=round(extraction.confidence, 4),
             citations=citations,
             notes=notes,
+            alternatives=alternative_citations(loaded.data, extraction) if found else [],
         )
 
     def explain(self, question: str) -> Explanation:

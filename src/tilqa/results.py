@@ -28,6 +28,11 @@ class Citation:
     page: int | None = None
 
     @property
+    def marked(self) -> str | None:
+        """The answer this passage marks (`text[answer_start:answer_end]`), or None."""
+        return None if self.answer_start is None else self.text[self.answer_start : self.answer_end]
+
+    @property
     def where(self) -> str:
         """The source, with its page when it has one: `report.pdf p. 4`."""
         return f"{self.source} p. {self.page}" if self.page is not None else self.source
@@ -41,7 +46,8 @@ class Citation:
 class Answer:
     """An extractive answer: `answer` is copied verbatim from the first citation, or "" when the
     corpus does not answer (`found` False); the closest passages are cited either way. `question`
-    is the question as answered, cleaned by `question.clean_question`."""
+    is the question as answered, cleaned by `question.clean_question`. `alternatives` are other
+    documents' answers giving another value of what was asked, when documents disagree."""
 
     question: str
     answer: str
@@ -49,6 +55,9 @@ class Answer:
     confidence: float
     citations: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Where other documents give another value of what was asked (two response rates, two
+    # dates): their passages, each marking its answer, best first. Empty when none disagrees.
+    alternatives: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-ready values (what `tilqa ask --json` prints)."""
@@ -59,4 +68,5 @@ class Answer:
             "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "notes": list(self.notes),
+            "alternatives": [c.to_dict() for c in self.alternatives],
         }

@@ -38,6 +38,29 @@ def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, f
     return citations
 
 
+def alternative_citations(data: IndexData, extraction: Extraction) -> list[Citation]:
+    """The passages of other documents' answers that give another value of what was asked, each
+    marking its answer with `answer_start`/`answer_end`."""
+    out = []
+    for rows, hit in extraction.alternatives:
+        p = data.passages[hit.passage]
+        first, last = data.sentences[rows[0]], data.sentences[rows[-1]]
+        out.append(
+            Citation(
+                source=p.source,
+                start=p.start,
+                end=p.end,
+                text=p.text,
+                section=p.section,
+                score=round(hit.score, 4),
+                answer_start=first.start - p.start,
+                answer_end=last.end - p.start,
+                page=p.page,
+            )
+        )
+    return out
+
+
 def answer_text(citations: Sequence[Citation]) -> str:
     """The answer, copied from the first citation (empty when it marks none)."""
     if not citations or citations[0].answer_start is None:
