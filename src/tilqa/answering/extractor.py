@@ -364,20 +364,22 @@ class AnswerExtractor:
         # The baseline cites its answer's passage, then the rest in retrieval order.
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
         p = confidence(similarity, coverage, typed, self.confidence_weights)
-        alternatives = self._alternatives(ranked, rows, asked) if typed and not self.baseline else ()
+        alternatives = self._alternatives(question, ranked, rows, asked) if typed and not self.baseline else ()
         return Extraction(
             sentences=rows, ranked_hits=ranked_hits, similarity=similarity, coverage=coverage, typed=typed,
             confidence=p, alternatives=alternatives,
         )
 
     def _alternatives(
-        self, ranked: list[Candidate], rows: tuple[int, ...], asked: Asked
+        self, question: str, ranked: list[Candidate], rows: tuple[int, ...], asked: Asked
     ) -> tuple[tuple[tuple[int, ...], Hit], ...]:
-        """Other documents' answers giving another value of what was asked (see VALUE_KINDS)."""
+        """Other documents' answers giving another value of what was asked (see VALUE_KINDS):
+        compared by the figures they state beyond those the question states."""
         if asked.kind not in VALUE_KINDS:
             return ()
         sentences = self.data.sentences
-        values = _values(" ".join(sentences[r].text for r in rows))
+        given = _values(question)
+        values = _values(" ".join(sentences[r].text for r in rows)) - given
         seen = {sentences[rows[0]].source}
         out: list[tuple[tuple[int, ...], Hit]] = []
         for c in ranked[1:]:
@@ -387,7 +389,7 @@ class AnswerExtractor:
             if source in seen or c.penalty > 0:  # lacking the kind of fact, or a qualifier
                 continue
             other = (c.sentence,) if len(rows) == 1 else self.answer_rows(c.sentence, c.hit)
-            theirs = _values(" ".join(sentences[r].text for r in other))
+            theirs = _values(" ".join(sentences[r].text for r in other)) - given
             if values and theirs and values.isdisjoint(theirs):
                 seen.add(source)
                 out.append((other, c.hit))
