@@ -205,10 +205,10 @@ def shown_text(page: str) -> str:
     """The document text a source page shows, as the reader sees it (tags removed, unescaped)."""
     body = re.search(r"<div class='text'>(.*)</div>", page, re.S)
     assert body, page[:500]
-    return html.unescape(re.sub(r"</?mark[^>]*>", "", body.group(1)))
+    return html.unescape(re.sub(r"</?(?:mark|span)[^>]*>", "", body.group(1)))
 
 
 def marked(page: str) -> str:
     found = re.findall(r"<mark id='cited'>(.*?)</mark>", page, re.S)
     assert len(found) == 1, found
-    return html.unescape(found[0])
+    return html.unescape(re.sub(r"</?span[^>]*>", "", found[0]))  # the answer's span inside the passage

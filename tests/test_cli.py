@@ -46,7 +46,7 @@ def test_ask_prints_answer_and_numbered_citations(folders: list[str], hash_cli, 
 def test_ask_json_is_answer_to_dict(folders: list[str], hash_cli, capsys) -> None:
     assert run(["ask", "Who licensed the gene-editing technology?", "--top-k", "2", "--json", *folders]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"question", "answer", "found", "confidence", "citations", "notes"}
+    assert set(data) == {"question", "answer", "found", "confidence", "citations", "notes", "understood_as", "alternatives"}
     assert len(data["citations"]) == 2
 
 
@@ -96,3 +96,13 @@ def test_a_reader_that_stops_early_gets_no_traceback(folders: list[str]) -> None
     err = process.stderr.read().decode()
     assert process.wait(timeout=300) == 1
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_chat_is_a_conversation_that_understands_follow_ups(folders: list[str], hash_cli, capsys, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who licensed the gene-editing technology?\n\nwho makes it?\n"))
+    assert run(["chat", "--top-k", "1", *folders]) == 0
+    out = capsys.readouterr().out
+    assert out.count("[1] ") == 2  # two answers: the empty line is skipped, end of input leaves
+    assert "(understood as: who makes gene-editing technology?)" in out, out

@@ -3,6 +3,8 @@ text escaped, bad links refused with a message, a PDF shown a page at a time."""
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -99,3 +101,15 @@ def test_a_pdf_citation_shows_its_page_of_the_document(hash_server, rendered: di
     first = httpx.get(url + "source", params={"source": "zephyr-brief.pdf", "page": "1"}, timeout=30)
     assert first.status_code == 200 and f"page 1 of {count}" in first.text and "<mark" not in first.text
     assert httpx.get(url + "source", params={"source": "zephyr-brief.pdf", "page": "0"}, timeout=30).status_code == 400
+
+
+def test_the_answer_sentence_is_marked_inside_the_passage(hash_server) -> None:
+    url, assistant = hash_server
+    citation = next(c for c in assistant.ask("Which IL-2 product did Iovance acquire?").citations if c.answer_start is not None)
+    page = httpx.get(url + source_url(citation), timeout=30).text
+    inside = re.search(r"<span class='answer' id='answer'>(.*?)</span>", page, re.S)
+    assert inside and html.unescape(inside.group(1)) == citation.text[citation.answer_start : citation.answer_end]
+    assert marked(page) == citation.text
+    bad = httpx.get(url + "source", params={"source": citation.source, "start": citation.start, "end": citation.end,
+                                            "answer_start": citation.end, "answer_end": citation.end + 5}, timeout=30)
+    assert bad.status_code == 400 and "inside the passage" in bad.text

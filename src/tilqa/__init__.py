@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Sequence
 
 from ._version import __version__
 from .assistant import Assistant, DocumentSummary, Explanation
@@ -77,18 +78,21 @@ def ask(
     top_k: int = 3,
     corpus_dir: str | Path | None = None,
     index_dir: str | Path | None = None,
+    history: Sequence[Answer | str] | None = None,
 ) -> Answer:
     """Answer a question from the default corpus and index (`TILQA_CORPUS_DIR`,
     `TILQA_INDEX_DIR`), or from the folders given, building the index on first use.
 
     :param question: the question, as a user would type it.
     :param top_k: how many passages to cite.
+    :param history: the conversation's earlier `Answer`s, oldest first: a follow-up ("why?",
+        "when did it start?") is understood from them (`Answer.understood_as`).
     :param corpus_dir: the folder of documents (default: `corpus/` or `TILQA_CORPUS_DIR`).
     :param index_dir: where the index is kept (default: `index/` or `TILQA_INDEX_DIR`).
     :raises QuestionError: for an empty question or a `top_k` below 1.
     :raises CorpusError: when the corpus folder is missing or holds no readable document.
     """
-    return _assistant_for(corpus_dir, index_dir).ask(question, top_k)
+    return _assistant_for(corpus_dir, index_dir).ask(question, top_k, history=history)
 
 
 def build(

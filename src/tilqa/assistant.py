@@ -7,14 +7,18 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 
 from .answering import AnswerExtractor, Candidate, Extraction, alternative_citations, answer_text, cite
 from .config import Settings
+from .documents import SkippedFile
 from .encoders import Encoder, make_encoder
 from .errors import QuestionError
+from .followups import Turn, understand
 from .index import BuildReport, IndexData, check_index, current_build, load_index
 from .question import clean_question
 from .results import Answer
@@ -64,6 +68,11 @@ class DocumentSummary:
     format: str
     pages: int | None
     passages: int
+    modified: str | None = None  # the file's modification time (UTC, ISO 8601), None when it is gone
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready values."""
+        return dataclasses.asdict(self)
 
 
 class Assistant:
@@ -192,7 +201,23 @@ class Assistant:
             raise KeyError(f"no document {source!r} in the index")
         passages = int((data.passages.rows["source"] == data.documents.number(source)).sum())
         pages = len(document.pages) if document.format == "pdf" else None
-        return DocumentSummary(source=source, format=document.format, pages=pages, passages=passages)
+        try:
+            stamp = (self.settings.corpus_dir / source).stat().st_mtime
+            modified: str | None = datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds")
+        except OSError:
+            modified = None
+        return DocumentSummary(
+            source=source, format=document.format, pages=pages, passages=passages, modified=modified
+        )
+
+    def documents(self) -> list[DocumentSummary]:
+        """Every document the index holds, by source (what a Documents panel or `/api/documents` lists)."""
+        return [self.document_summary(source) for source in sorted(self._ensure_loaded().data.documents)]
+
+    def skipped_files(self) -> list[SkippedFile]:
+        """The corpus files the index left out, each with the reason (unreadable, empty, …)."""
+        skipped = self._ensure_loaded().data.manifest.get("skipped", {})
+        return [SkippedFile(source=source, reason=str(entry.get("reason", ""))) for source, entry in sorted(skipped.items())]
 
     @property
     def index(self) -> IndexData:
@@ -201,8 +226,14 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[Any] | None = None) -> Answer:
         """Answer `question` with a sentence copied from the corpus and up to `top_k` citations.
+
+        With `history`, the earlier turns of the conversation (oldest first: `Answer`s, their
+        `to_dict()`s, or bare earlier questions), a follow-up that leans on the turn before
+        ("when did it start?", "why?", "and in cervical cancer?") is made self-contained from it
+        (`tilqa.followups.understand`) and that is searched: `Answer.understood_as` says what was.
+        A question that leans on nothing is searched as typed.
 
         Below `min_confidence` the corpus is taken not to answer: `found` is False, the answer
         empty, and the closest passages are cited all the same. A question longer than
@@ -211,29 +242,37 @@ class Assistant:
 
         :param question: the question, as a user typed it.
         :param top_k: how many passages to cite (default: `settings.top_k`).
-        :raises QuestionError: for an empty or non-text question, or a `top_k` below 1.
+        :param history: the conversation's earlier turns, oldest first (default: none).
+        :raises QuestionError: for an empty or non-text question, a `top_k` below 1, or a
+            history that is not a list of earlier answers or questions.
         :raises CorpusError: when the index has to be built and the corpus folder is missing or
             holds no readable document.
         """
-        text, notes = clean_question(question, self.settings.max_question_chars)
+        typed, notes = clean_question(question, self.settings.max_question_chars)
         k, k_note = self._clamp_top_k(top_k)
         notes += k_note
+        text = understand(typed, Turn.history(history)) if history else typed
+        if text != typed:
+            log.debug("follow-up %r understood as %r", typed, text)
         loaded = self._ensure_loaded()
         vector, tokens = self.encode_question(text)
         hits = loaded.retriever.search(text, vector, max(k, self.settings.answer_passages))
         extraction = loaded.extractor.extract(text, vector, hits[: self.settings.answer_passages], tokens)
         if extraction is None:
-            return Answer(question=text, answer="", found=False, confidence=0.0, citations=[], notes=notes)
+            return Answer(
+                question=typed, answer="", found=False, confidence=0.0, citations=[], notes=notes, understood_as=text
+            )
         found = extraction.confidence >= self.settings.min_confidence
         citations = cite(loaded.data, extraction, hits, k, found)
         return Answer(
-            question=text,
+            question=typed,
             answer=answer_text(citations),
             found=found,
             confidence=round(extraction.confidence, 4),
             citations=citations,
             notes=notes,
             alternatives=alternative_citations(loaded.data, extraction) if found else [],
+            understood_as=text,
         )
 
     def explain(self, question: str) -> Explanation:

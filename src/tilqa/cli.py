@@ -8,13 +8,13 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ._version import __version__
 from .assistant import Assistant
 from .config import Settings
 from .encoders import Encoder
-from .errors import TilqaError
+from .errors import QuestionError, TilqaError
 from .results import Answer
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-k", type=_positive_int, default=3, help="citations to return (default 3)")
     ask.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
 
+    chat = commands.add_parser("chat", parents=[common], help="a conversation in the terminal (Ctrl-D leaves)")
+    chat.add_argument("--top-k", type=_positive_int, default=3, help="citations per answer (default 3)")
+
     evaluate = commands.add_parser("eval", parents=[common], help="measure answers on a question file")
     evaluate.add_argument("file", type=Path, help="questions, one JSON object a line (see eval/dev.jsonl)")
     evaluate.add_argument("--top-k", type=_positive_int, default=3, help="citations per answer (default 3)")
@@ -97,6 +100,38 @@ def _print_answer(answer: Answer) -> None:
         print(f"    {c.text}")
 
 
+def _chat(assistant: Assistant, top_k: int, lines: Iterator[str] | None = None) -> None:
+    """A conversation: each question is asked with the answers before it, so a follow-up ("why?",
+    "when did it start?") is understood from them. An empty line is skipped; end of input leaves."""
+    history: list[Answer] = []
+    interactive = lines is None and sys.stdin.isatty()
+    if interactive:
+        print("Ask about the corpus; follow-up questions are understood from the conversation. Ctrl-D leaves.")
+
+    def read() -> Iterator[str]:
+        while True:
+            try:
+                yield input("> " if interactive else "")
+            except EOFError:
+                return
+
+    for line in lines if lines is not None else read():
+        if not line.strip():
+            continue
+        try:
+            answer = assistant.ask(line, top_k, history=history)
+        except QuestionError as exc:
+            print(f"tilqa: {exc}")
+            continue
+        if answer.understood_as != answer.question:
+            print(f"(understood as: {answer.understood_as})")
+        _print_answer(answer)
+        print()
+        history.append(answer)
+    if interactive:
+        print()
+
+
 def _embedder(command: str, settings: Settings) -> Encoder | None:
     """A RayEncoder when a build is to be embedded on a Ray cluster; None embeds here."""
     if command != "build" or not settings.ray_address:
@@ -129,6 +164,8 @@ def run(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None
                 print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
             else:
                 _print_answer(answer)
+        elif args.command == "chat":
+            _chat(assistant, args.top_k)
         elif args.command == "eval":
             from .evaluation import evaluate, format_report, load_questions
 

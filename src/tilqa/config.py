@@ -101,8 +101,9 @@ class Settings:
     # Web chat texts, describing the shipped corpus: change them with the corpus. The page shows
     # the title, the description (Markdown) under it, the question box's placeholder, and a button
     # for each example question under the heading "Examples (chat_examples_note)". The last
-    # example is one the shipped corpus does not answer (it gives no duration): it shows how tilqa
-    # says so. From the environment, examples are separated by "|".
+    # example is one the shipped corpus does not answer (it names no chief executive): it shows how
+    # tilqa says so; tests/test_web.py checks every shipped example against what tilqa answers.
+    # From the environment, examples are separated by "|".
     chat_title: str = "tilqa — Iovance R&D assistant"
     chat_description: str = (
         "Questions about Iovance Biotherapeutics' research and development of tumor-infiltrating "
@@ -115,7 +116,7 @@ class Settings:
         "What is lifileucel designed for?",
         "Which regulatory agencies have to evaluate TIL therapies?",
         "Who licensed the TALEN gene-editing technology to Iovance?",
-        "How long does TIL manufacturing take?",
+        "Who is the CEO of Iovance?",
     )
     chat_examples_note: str = "the last is one the corpus does not answer"
 

@@ -46,7 +46,9 @@ class Citation:
 class Answer:
     """An extractive answer: `answer` is copied verbatim from the first citation, or "" when the
     corpus does not answer (`found` False); the closest passages are cited either way. `question`
-    is the question as answered, cleaned by `question.clean_question`. `alternatives` are other
+    is the question as answered, cleaned by `question.clean_question`; `understood_as` the
+    self-contained question that was searched: the question itself, unless it was a follow-up
+    that leaned on the conversation before it ("when did it start?"). `alternatives` are other
     documents' answers giving another value of what was asked, when documents disagree."""
 
     question: str
@@ -58,6 +60,11 @@ class Answer:
     # Where other documents give another value of what was asked (two response rates, two
     # dates): their passages, each marking its answer, best first. Empty when none disagrees.
     alternatives: list[Citation] = field(default_factory=list)
+    understood_as: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.understood_as:
+            object.__setattr__(self, "understood_as", self.question)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-ready values (what `tilqa ask --json` prints)."""
@@ -69,4 +76,5 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "notes": list(self.notes),
             "alternatives": [c.to_dict() for c in self.alternatives],
+            "understood_as": self.understood_as,
         }

@@ -483,6 +483,8 @@ def _open(path: Path) -> pypdfium2.PdfDocument:
     import pypdfium2
     import pypdfium2.raw as raw
 
+    if path.stat().st_size == 0:
+        raise ExtractionError("the file is empty (0 bytes)")
     try:
         return pypdfium2.PdfDocument(path)
     except pypdfium2.PdfiumError as exc:
@@ -491,8 +493,9 @@ def _open(path: Path) -> pypdfium2.PdfDocument:
             raise ExtractionError("encrypted PDF: remove the password to index it") from None
         if code == raw.FPDF_ERR_SECURITY:
             raise ExtractionError("encrypted PDF with an unsupported security handler") from None
-        reason = str(exc).removeprefix("Failed to load document ").strip("().")
-        raise ExtractionError(f"damaged or not a PDF ({reason})") from None
+        # The reader is told what is wrong with the file; the library's own words go to the log.
+        log.info("PDFium cannot open %s: %s", path.name, exc)
+        raise ExtractionError("damaged or not a PDF: it cannot be opened as one") from None
 
 
 def extract_pdf(path: Path) -> Extracted:

@@ -18,6 +18,17 @@ from .upload_jobs import UploadJobs
 
 log = logging.getLogger(__name__)
 
+MAX_TURNS = 8  # earlier turns a question is asked with (a follow-up reads only the last)
+SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "DejaVu Sans", "Liberation Sans", "sans-serif"]
+MONO_FONTS = ["ui-monospace", "DejaVu Sans Mono", "Liberation Mono", "monospace"]
+
+
+def chat_theme() -> gr.themes.Base:
+    """The page's theme (given to `launch`): the default with system fonts. The default's web font
+    is fetched from the internet, which tilqa never reaches, and the face left in its place drew a
+    bold capital "A" in regular weight ("TILVANCE", "After", "Ask")."""
+    return gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+
 
 def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
     """The chat page and the `/ask` API endpoint, both answering through `assistant`; with
@@ -25,49 +36,66 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
     added = UploadJobs(assistant) if uploads else None
     settings = assistant.settings
 
-    def reply(question: str) -> str:
+    def reply(question: str, turns: list[dict[str, Any]]) -> tuple[str, dict[str, Any] | None]:
+        """The reply's HTML, and the turn to remember for follow-ups (None when nothing was answered)."""
         try:
-            return render_answer(assistant.ask(question))
+            answer = assistant.ask(question, history=turns[-MAX_TURNS:])
         except TilqaError as exc:
-            return f"<p>{as_text(str(exc))}</p>"
+            return f"<p>{as_text(str(exc))}</p>", None
         except Exception:  # the page must never show a traceback; the log keeps it
             log.exception("answering %r failed", question[:200])
-            return "<p>Something went wrong while answering; the server keeps running. Please try again.</p>"
+            return "<p>Something went wrong while answering; the server keeps running. Please try again.</p>", None
+        turn = {"question": answer.question, "understood_as": answer.understood_as, "answer": answer.answer,
+                "found": answer.found}
+        return render_answer(answer), turn
 
     def respond(
-        question: str, history: list[dict[str, Any]] | None, request: gr.Request | None = None
-    ) -> tuple[list[dict[str, Any]], str]:
-        history = list(history or [])
+        question: str, history: list[dict[str, Any]] | None, turns: list[dict[str, Any]] | None,
+        request: gr.Request | None = None,
+    ) -> tuple[list[dict[str, Any]], str, list[dict[str, Any]]]:
+        history, turns = list(history or []), list(turns or [])
         if added is not None and request is not None:
             session = request.session_hash or ""
             history += [{"role": "assistant", "content": n} for n in added.notices.pending(session, history)]
         shown = question if question.strip() else "(empty question)"
         history.append({"role": "user", "content": f"<p>{as_text(shown[:2000])}</p>"})
-        history.append({"role": "assistant", "content": reply(question)})
-        return history, ""
+        html_reply, turn = reply(question, turns)
+        history.append({"role": "assistant", "content": html_reply})
+        if turn is not None:
+            turns.append(turn)
+        return history, "", turns[-MAX_TURNS:]
 
-    def example(question: str) -> Callable[..., tuple[list[dict[str, Any]], str]]:
-        def ask_example(history: list[dict[str, Any]] | None, request: gr.Request) -> tuple[list[dict[str, Any]], str]:
-            return respond(question, history, request)
+    def example(question: str) -> Callable[..., tuple[list[dict[str, Any]], str, list[dict[str, Any]]]]:
+        def ask_example(
+            history: list[dict[str, Any]] | None, turns: list[dict[str, Any]] | None, request: gr.Request
+        ) -> tuple[list[dict[str, Any]], str, list[dict[str, Any]]]:
+            return respond(question, history, turns, request)
 
         return ask_example
 
-    def ask(question: str, top_k: int = 3) -> dict:
-        """Answer a question: Answer.to_dict(), or {"error": message} for a question that cannot be asked."""
+    def ask(question: str, top_k: int | None = None, history: list[Any] | None = None) -> dict:
+        """Answer a question, with the conversation's earlier answers (or questions) as `history`:
+        Answer.to_dict(), or {"error": message} for a request that cannot be answered."""
         try:
-            return assistant.ask(question, int(top_k)).to_dict()
+            k = None if top_k is None or top_k == "" else int(top_k)
+            return assistant.ask(question, k, history=history or None).to_dict()
         except TilqaError as exc:
             return {"error": str(exc)}
         except (TypeError, ValueError) as exc:
             return {"error": f"bad request: {exc}"}
+        except Exception:  # a program gets a message, never a traceback; the log keeps it
+            log.exception("the /ask API failed")
+            return {"error": "something went wrong while answering; please try again"}
 
     with gr.Blocks(title=settings.chat_title, delete_cache=(3600, 3600) if uploads else None) as demo:
+        turns = gr.State([])
         gr.Markdown(f"# {settings.chat_title}\n{settings.chat_description}")
         # Tall enough for a whole question and reply (answer, confidence, three citations): the chat
         # scrolls to its end on each reply, and at 520 px that scrolled the question out of view and
         # the answer's first line under the chat's label.
         chat = gr.Chatbot(
-            label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat"
+            label="tilqa", height="75vh", min_height=520, sanitize_html=True, render_markdown=True, elem_id="chat",
+            group_consecutive_messages=False,  # an upload's notice is its own bubble, not part of the last answer
         )
         with gr.Row():
             box = gr.Textbox(placeholder=settings.chat_placeholder, show_label=False, scale=8, elem_id="question")
@@ -87,10 +115,10 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
         gr.Markdown(f"**Examples**{note}")
         with gr.Row():
             buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in settings.chat_examples]
-        box.submit(respond, [box, chat], [chat, box], api_visibility="private")
-        send.click(respond, [box, chat], [chat, box], api_visibility="private")
+        box.submit(respond, [box, chat, turns], [chat, box, turns], api_visibility="private")
+        send.click(respond, [box, chat, turns], [chat, box, turns], api_visibility="private")
         for button, question in zip(buttons, settings.chat_examples):
-            button.click(example(question), [chat], [chat, box], api_visibility="private")
+            button.click(example(question), [chat, turns], [chat, box, turns], api_visibility="private")
         gr.api(ask, api_name="ask")
         if added is not None:
             _upload_events(demo, added, upload, chat)

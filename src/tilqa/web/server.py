@@ -11,7 +11,8 @@ from starlette.middleware import Middleware
 from ..assistant import Assistant
 from ..errors import SettingsError
 from ..uploads import uploads_allowed
-from .chat import build_app
+from .api import api_mount
+from .chat import build_app, chat_theme
 from .guards import BodyLimit
 from .source import source_route
 from .upload_jobs import upload_limit_bytes
@@ -75,6 +76,7 @@ def launch(
         show_error=False,
         quiet=True,
         max_file_size=max_file,
-        app_kwargs={"middleware": [body_limit], "routes": [source_route(assistant)]},
+        theme=chat_theme(),
+        app_kwargs={"middleware": [body_limit], "routes": [source_route(assistant), api_mount(assistant)]},
     )
     return demo

@@ -26,11 +26,24 @@ SOURCE_PATH = "/source"
 
 
 def source_url(c: Citation) -> str:
-    """The source view of a citation, relative to the chat page (so it works under a proxy prefix)."""
-    return "source?" + urlencode({"source": c.source, "start": c.start, "end": c.end})
+    """The source view of a citation, relative to the chat page (so it works under a proxy prefix);
+    with the answer's place in the document when the passage holds it."""
+    query: dict[str, object] = {"source": c.source, "start": c.start, "end": c.end}
+    if c.answer_start is not None and c.answer_end is not None:
+        query.update(answer_start=c.start + c.answer_start, answer_end=c.start + c.answer_end)
+    return "source?" + urlencode(query)
 
 
-_SOURCE_SCRIPT = "const m = document.getElementById('cited'); if (m) m.scrollIntoView({block: 'center'});"
+# Scroll to the answer (else the passage); "back to the chat" closes this tab, which the chat opened,
+# so the open conversation is where the reader returns (a new page at ./ would be a fresh chat);
+# only where the tab cannot be closed does the link load the chat.
+_SOURCE_SCRIPT = (
+    "const m = document.getElementById('answer') || document.getElementById('cited');"
+    " if (m) m.scrollIntoView({block: 'center'});"
+    " for (const a of document.querySelectorAll('a.back')) a.addEventListener('click', (e) => {"
+    " if (window.opener || history.length <= 1) { e.preventDefault(); window.close();"
+    " setTimeout(() => { location.href = a.href; }, 300); } });"
+)
 _SOURCE_HEADERS = {
     # Only the page's own style and its one script: nothing from a document can run or load.
     "Content-Security-Policy": (
@@ -48,7 +61,8 @@ header h1 { font-size: 1.25em; margin: .4em 0 .2em; word-break: break-all; }
 header p, nav { color: #555; font-size: .9em; margin: .3em 0; }
 nav a { margin-right: 1em; }
 .text { white-space: pre-wrap; overflow-wrap: break-word; }
-mark { background: #ffe066; padding: .1em 0; }
+mark { background: #fff3b0; padding: .1em 0; }
+mark .answer { background: #ffd43b; font-weight: bold; }
 """
 
 
@@ -62,7 +76,7 @@ def _source_html(title: str, header: str, body: str) -> str:
 
 
 def _problem(status: int, title: str, detail: str) -> tuple[int, str]:
-    header = f"<h1>{html.escape(title)}</h1><nav><a href='./'>back to the chat</a></nav>"
+    header = f"<h1>{html.escape(title)}</h1><nav><a class='back' href='./'>back to the chat</a></nav>"
     return status, _source_html(title, header, f"<p>{html.escape(detail)}</p>")
 
 
@@ -103,6 +117,12 @@ def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, st
                 f"of {source}'s text.",
             )
         span = (start, end)
+    answer: tuple[int, int] | None = None
+    if span and ("answer_start" in query or "answer_end" in query):
+        a0, a1 = _whole_number(query.get("answer_start")), _whole_number(query.get("answer_end"))
+        if a0 is None or a1 is None or not span[0] <= a0 < a1 <= span[1]:
+            return _problem(400, "Bad answer span", "answer_start and answer_end must lie inside the passage, in order.")
+        answer = (a0, a1)
 
     lo, hi, where = 0, len(text), ""
     nav: list[str] = []
@@ -129,10 +149,14 @@ def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, st
 
     if span and span[0] < hi and span[1] > lo:
         start, end = max(span[0], lo), min(span[1], hi)
-        shown = (
-            html.escape(text[lo:start]) + "<mark id='cited'>" + html.escape(text[start:end]) + "</mark>"
-            + html.escape(text[end:hi])
-        )
+        inside = html.escape(text[start:end])
+        if answer and answer[0] < end and answer[1] > start:
+            a0, a1 = max(answer[0], start), min(answer[1], end)
+            inside = (
+                html.escape(text[start:a0]) + "<span class='answer' id='answer'>" + html.escape(text[a0:a1])
+                + "</span>" + html.escape(text[a1:end])
+            )
+        shown = html.escape(text[lo:start]) + "<mark id='cited'>" + inside + "</mark>" + html.escape(text[end:hi])
     else:
         shown = html.escape(text[lo:hi])
     details = " · ".join(
@@ -144,7 +168,7 @@ def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, st
     header = (
         f"<h1>{html.escape(source)}</h1>"
         + (f"<p>{html.escape(details)}</p>" if details else "")
-        + f"<nav><a href='./'>back to the chat</a>{''.join(nav)}</nav>"
+        + f"<nav><a class='back' href='./'>back to the chat</a>{''.join(nav)}</nav>"
     )
     return 200, _source_html(source, header, f"<div class='text'>{shown}</div>")
 
