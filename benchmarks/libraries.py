@@ -139,14 +139,14 @@ def _share(flags) -> float:
     return sum(values) / len(values) if values else 1.0
 
 
-def squad_library(count: int, seed: int = 0):
+def squad_library(count: int, workdir: Path, seed: int = 0):
     """SQuAD 2.0 dev as a library (one text file an article, written as benchmarks/squad.py does)
     and `count` seeded questions of articles 25-34 as EvalQuestions."""
     from squad import write_corpus
     from tilqa.evaluation import EvalQuestion
 
     data = json.loads(SQUAD.read_text("utf-8"))
-    corpus = WORKDIR / "squad" / "corpus"
+    corpus = workdir / "squad" / "corpus"
     write_corpus(data, corpus)
     pool = [(n, qa) for n in SQUAD_EVAL_ARTICLES for p in data["data"][n]["paragraphs"] for qa in p["qas"]]
     random.Random(seed).shuffle(pool)
@@ -158,17 +158,9 @@ def squad_library(count: int, seed: int = 0):
     return corpus, questions
 
 
-def documents_of(assistant, corpus: Path) -> dict[str, str]:
-    """{source: the text tilqa extracted from it} for every file of the corpus tilqa read."""
-    from tilqa import TilqaError
-
-    documents = {}
-    for path in sorted(p for p in corpus.rglob("*") if p.is_file()):
-        try:
-            documents[path.relative_to(corpus).as_posix()] = assistant.document_text(path.relative_to(corpus).as_posix())
-        except (TilqaError, KeyError):
-            continue  # a file tilqa skipped
-    return documents
+def documents_of(assistant) -> dict[str, str]:
+    """{source: the text tilqa extracted from it} for every document of the index."""
+    return {source: assistant.document_text(source) for source in assistant.index.documents}
 
 
 def main() -> None:
@@ -177,6 +169,7 @@ def main() -> None:
     parser.add_argument("--squad", type=int, default=0, help="also ask this many SQuAD 2.0 questions of articles 25-34")
     parser.add_argument("--no-peer", action="store_true", help="tilqa alone")
     parser.add_argument("--misses", action="store_true", help="list tilqa's misses on the sets one may read")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR, help=f"indexes, kept between runs (default: {WORKDIR})")
     args = parser.parse_args()
 
     from tilqa.evaluation import load_questions
@@ -188,12 +181,12 @@ def main() -> None:
     runs = [(library / "corpus", [(path.stem, load_questions(path)) for path in paths])
             for library, paths in library_sets(args.sets).items()]
     if args.squad:
-        corpus, questions = squad_library(args.squad)
+        corpus, questions = squad_library(args.squad, args.workdir)
         runs.append((corpus, [(f"squad-25-34 ({args.squad})", questions)]))
     for corpus, sets in runs:
-        workdir = WORKDIR / corpus.parent.name
+        workdir = args.workdir / corpus.parent.name
         assistant = tilqa_assistant(corpus, workdir)
-        peer = None if args.no_peer else TxtaiPeer(documents_of(assistant, corpus))
+        peer = None if args.no_peer else TxtaiPeer(documents_of(assistant))
         for name, questions in sets:
             ours, misses = tilqa_figures(assistant, questions)
             theirs = peer_figures(peer, questions) if peer else None

@@ -42,14 +42,30 @@ def test_headings_are_paths_and_never_answer_sentences(corpus_dir: Path) -> None
     assert "C-144-01" in melanoma[0].text
 
 
-def test_a_paragraph_break_ends_a_passage() -> None:
+def test_a_paragraph_break_ends_a_passage_when_short_paragraphs_are_not_joined() -> None:
     text = "Topic\nFirst sentence here. Second sentence here.\n\nThird sentence in a new paragraph.\n"
-    passages = chunk_document(doc(text), passage_sentences=5, passage_overlap=1)
+    passages = chunk_document(doc(text), passage_sentences=5, passage_overlap=1, join_short=False)
     assert [p.text for p in passages] == [
         "First sentence here. Second sentence here.",
         "Third sentence in a new paragraph.",
     ]
     assert passages[1].section == "Topic"
+
+
+def test_short_paragraphs_under_one_heading_are_read_on_until_a_passage_is_full() -> None:
+    """One-sentence paragraphs (a web page's) join into passages of `passage_sentences`; a new
+    heading ends the run, and the passage's text spans the paragraph breaks exactly."""
+    text = (
+        "## Results\n\nThe response rate was 31 percent.\n\nIt was measured at week 12.\n\n"
+        "Most responses lasted a year.\n\n## Safety\n\nNo new signal was seen.\n"
+    )
+    document = doc(text)
+    passages = chunk_document(document, passage_sentences=3, passage_overlap=1)
+    assert [len(p.sentences) for p in passages] == [3, 1]
+    first, second = passages
+    assert first.text == "The response rate was 31 percent.\n\nIt was measured at week 12.\n\nMost responses lasted a year."
+    assert text[first.start : first.end] == first.text and first.section == "Results"
+    assert second.text == "No new signal was seen." and second.section == "Safety"
 
 
 def test_windows_overlap_inside_a_long_paragraph() -> None:

@@ -46,7 +46,7 @@ def test_ask_prints_answer_and_numbered_citations(folders: list[str], hash_cli, 
 def test_ask_json_is_answer_to_dict(folders: list[str], hash_cli, capsys) -> None:
     assert run(["ask", "Who licensed the gene-editing technology?", "--top-k", "2", "--json", *folders]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"question", "answer", "found", "confidence", "citations", "notes", "understood_as"}
+    assert set(data) == {"question", "answer", "found", "confidence", "citations", "notes", "understood_as", "alternatives"}
     assert len(data["citations"]) == 2
 
 

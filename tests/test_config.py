@@ -14,6 +14,7 @@ ENVIRONMENT = {
     "model": ("some-org/some-model", "some-org/some-model"),
     "passage_sentences": ("5", 5),
     "passage_overlap": ("2", 2),
+    "join_short_paragraphs": ("off", False),
     "batch_size": ("7", 7),
     "backend": ("torch", "torch"),
     "device": ("cpu", "cpu"),

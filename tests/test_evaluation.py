@@ -51,3 +51,31 @@ def test_keywords_match_every_group_by_any_alternative_case_and_dashes_folded() 
     assert keywords_match("The FDA approved it in 2024.", (("fda", "Food and Drug"), ("2024",)))
     assert not keywords_match("The FDA approved it.", (("fda",), ("2024",)))
     assert keywords_match("A gene‑editing step", (("gene-editing",),))
+
+
+def test_a_library_question_is_right_only_from_its_source_document(tmp_path: Path) -> None:
+    """Two documents state a response rate; a question naming one document's `source` is wrong
+    when answered from the other, and its evidence counts only in that document's citations."""
+    import tilqa
+    from tilqa.evaluation import judge
+
+    from helpers import HashEncoder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "alpha.txt").write_text("Alpha trial\n\nThe zanthorium cohort response rate was 31 percent overall.\n")
+    (corpus / "beta.txt").write_text("Beta trial\n\nThe quibblex cohort response rate was 48 percent overall.\n")
+    assistant = tilqa.Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=HashEncoder())
+    assistant.build()
+    asked = "zanthorium cohort response rate"
+    row = {"id": "q", "question": asked, "answerable": True, "evidence": ["zanthorium cohort response rate was 31"],
+           "keywords": [["31"]]}
+    path = write(tmp_path / "q.jsonl", [json.dumps(dict(row, source="alpha.txt")), json.dumps(dict(row, id="w", source="beta.txt"))])
+    right, wrong_source = load_questions(path)
+    assert right.source == "alpha.txt"
+    answer = assistant.ask(asked, 3)
+    # The premise: the named document's sentence is found and leads.
+    assert answer.found and "31" in answer.answer and answer.citations[0].source == "alpha.txt"
+    assert judge(assistant, right, 3).correct and judge(assistant, right, 3).evidence_found
+    assert not judge(assistant, wrong_source, 3).evidence_found
+    assert not judge(assistant, wrong_source, 3).correct

@@ -110,3 +110,58 @@ def test_a_dateline_answers_when_its_document_was_written_and_nothing_else(repor
     for question in ("What is the company report?", "When did the company take its current name?"):
         texts = [report_assistant.index.sentences[c.sentence].text for c in report_assistant.explain(question).candidates]
         assert texts and "20 March 2025" not in texts, question
+
+
+# --- libraries: qualifiers, documents that disagree, copies ---------------------------------------
+
+LIBRARY = {
+    "lung.txt": "Lung cohort\n\nIn the lung cancer cohort the objective response rate was 36.4 percent in 2023.\n",
+    "cervical.txt": "Cervical cohort\n\nIn the cervical cancer cohort the objective response rate was 44 percent in 2023.\n",
+    "copy-a.txt": "Wire story\n\nThe company opened a second manufacturing plant in Philadelphia last spring.\n",
+    "copy-b.txt": "Wire story\n\nThe company opened a second manufacturing plant in Philadelphia last spring.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def library_assistant(tmp_path_factory: pytest.TempPathFactory):
+    import tilqa
+    from helpers import HashEncoder, write_corpus
+
+    base = tmp_path_factory.mktemp("library")
+    assistant = tilqa.Assistant(
+        corpus_dir=write_corpus(base / "corpus", LIBRARY), index_dir=base / "index", embedder=HashEncoder()
+    )
+    assistant.build()
+    return assistant
+
+
+def test_a_qualifier_no_document_holds_declines_the_answer(library_assistant) -> None:
+    held = library_assistant.explain("What was the objective response rate in the lung cancer cohort?")
+    trap = library_assistant.explain("What was the objective response rate in the endometrial cancer cohort?")
+    assert held.extraction.typed
+    # The same sentence wins, but "endometrial" (rare in English) is in no document.
+    assert not trap.extraction.typed and trap.extraction.confidence < held.extraction.confidence
+
+
+def test_a_qualifier_picks_the_document_that_holds_it(library_assistant) -> None:
+    answer = library_assistant.ask("What was the objective response rate in the cervical cohort?")
+    assert answer.citations[0].source == "cervical.txt"
+    answer = library_assistant.ask("What was the objective response rate in the lung cohort?")
+    assert answer.citations[0].source == "lung.txt"
+
+
+def test_documents_giving_another_value_are_shown_as_alternatives(library_assistant) -> None:
+    explanation = library_assistant.explain("What was the objective response rate in 2023?")
+    answer_source = explanation.index.sentences[explanation.extraction.sentences[0]].source
+    others = [explanation.index.sentences[rows[0]].source for rows, _ in explanation.extraction.alternatives]
+    assert answer_source in ("lung.txt", "cervical.txt")
+    assert others == [({"lung.txt", "cervical.txt"} - {answer_source}).pop()]
+    # With the cohort named, the other cohort's figure answers another question: no alternative.
+    named = library_assistant.explain("What was the objective response rate in the cervical cohort in 2023?")
+    assert named.extraction.alternatives == ()
+
+
+def test_copies_of_one_passage_are_cited_once(library_assistant) -> None:
+    answer = library_assistant.ask("Where did the company open a second manufacturing plant?", top_k=4)
+    texts = [c.text for c in answer.citations]
+    assert len(texts) == len(set(texts)) and any("Philadelphia" in t for t in texts)

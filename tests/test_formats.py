@@ -339,6 +339,20 @@ def test_html_lists_and_headings_of_a_small_page(tmp_path: Path) -> None:
     assert "Home" not in lines and "Contact us" not in result.text
 
 
+def test_html_page_title_heads_its_text_once(tmp_path: Path) -> None:
+    """A page's <title> is its first heading, so its passages' heading paths name the page; a
+    page whose first heading is its title has it once."""
+    prose = "Standby servers replay the write-ahead log they receive from the primary server. " * 3
+    body = f"<article><h2>Settings</h2><p>{prose}</p></article>"
+    page = tmp_path / "standby.html"
+    page.write_text(f"<html><head><title>Hot Standby</title></head><body>{body}</body></html>", encoding="utf-8")
+    result = extract(page)
+    assert [(result.text[h.start : h.end], h.level) for h in result.headings or ()] == [("Hot Standby", 1), ("Settings", 2)]
+    same = tmp_path / "same.html"
+    same.write_text(f"<html><head><title>Settings</title></head><body>{body}</body></html>", encoding="utf-8")
+    assert [same_h.level for same_h in extract(same).headings or ()] == [2]
+
+
 def test_docx_leaves_out_page_header_and_footer(extracted: Callable[[str], Extracted]) -> None:
     text = extracted("docx").text
     assert render.DOCX_HEADER not in text and render.DOCX_FOOTER not in text

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .answering import AnswerExtractor, Candidate, Extraction, answer_text, cite
+from .answering import AnswerExtractor, Candidate, Extraction, alternative_citations, answer_text, cite
 from .config import Settings
 from .documents import SkippedFile
 from .encoders import Encoder, make_encoder
@@ -271,6 +271,7 @@ class Assistant:
             confidence=round(extraction.confidence, 4),
             citations=citations,
             notes=notes,
+            alternatives=alternative_citations(loaded.data, extraction) if found else [],
             understood_as=text,
         )
 

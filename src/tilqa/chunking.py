@@ -227,19 +227,19 @@ def _paragraph(lines: list[_Line], headings: dict[int, str]) -> tuple[int, int, 
 
 
 def chunk_document(
-    document: Document, passage_sentences: int = 3, passage_overlap: int = 1
+    document: Document, passage_sentences: int = 3, passage_overlap: int = 1, join_short: bool = True
 ) -> list[Passage]:
-    """Passages of `passage_sentences` sentences, overlapping by `passage_overlap`, per paragraph."""
+    """Passages of `passage_sentences` sentences, overlapping by `passage_overlap`, per paragraph.
+
+    With `join_short`, a paragraph shorter than a passage is read on with the next ones under the
+    same heading until the run is a passage long: web pages and news give many sentences a
+    paragraph of their own, and such a sentence alone carries neither its subject nor its
+    neighbours' words. A dateline stays a paragraph of its own.
+    """
     stride = passage_sentences - passage_overlap
     text = document.text
     passages: list[Passage] = []
-    for p_start, p_end, section in paragraphs(document):
-        sentences = tuple(
-            Sentence(source=document.source, start=p_start + s, end=p_start + e, text=text[p_start + s : p_start + e])
-            for s, e in sentence_spans(text[p_start:p_end])
-        )
-        if not sentences:
-            continue
+    for sentences, section in _runs(document, passage_sentences if join_short else 0):
         first = 0
         while True:
             window = sentences[first : first + passage_sentences]
@@ -253,3 +253,28 @@ def chunk_document(
                 break
             first += stride
     return passages
+
+
+def _runs(document: Document, short: int) -> Iterator[tuple[tuple[Sentence, ...], str]]:
+    """The sentences of each paragraph with its heading path; paragraphs of fewer than `short`
+    sentences joined with the next of the same heading path until the run holds `short`."""
+    text = document.text
+    run: tuple[Sentence, ...] = ()
+    run_section = ""
+    for p_start, p_end, section in paragraphs(document):
+        sentences = tuple(
+            Sentence(source=document.source, start=p_start + s, end=p_start + e, text=text[p_start + s : p_start + e])
+            for s, e in sentence_spans(text[p_start:p_end])
+        )
+        if not sentences:
+            continue
+        dateline = is_date_line(text[p_start:p_end])
+        if run and (section != run_section or dateline or len(run) >= short):
+            yield run, run_section
+            run = ()
+        run, run_section = run + sentences, section
+        if dateline:
+            yield run, run_section
+            run = ()
+    if run:
+        yield run, run_section

@@ -90,6 +90,8 @@ def _print_answer(answer: Answer) -> None:
         print(answer.answer)
     else:
         print("Not found in the corpus. The closest passages are:")
+    for other in answer.alternatives:
+        print(f"Other documents differ: {other.marked} ({other.where})")
     print(f"(confidence {answer.confidence:.2f})\n")
     for number, c in enumerate(answer.citations, 1):
         print(f"[{number}] {c.where}  chars {c.start}-{c.end}  score {c.score:.3f}")

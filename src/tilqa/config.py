@@ -62,6 +62,8 @@ class Settings:
     # Chunking: passages are windows of consecutive sentences inside one paragraph.
     passage_sentences: int = 3
     passage_overlap: int = 1
+    # Paragraphs shorter than a passage read on with the next ones of the same section (chunking.py).
+    join_short_paragraphs: bool = True
 
     # Embedding: "onnx" (ONNX Runtime, exported once from the model and cached in
     # onnx_cache_dir; the same vectors as torch, without importing torch to answer), "torch"
@@ -206,7 +208,11 @@ class Settings:
         return self.sentence_scoring == "tokens"
 
     def chunking_params(self) -> dict[str, int]:
-        return {"passage_sentences": self.passage_sentences, "passage_overlap": self.passage_overlap}
+        return {
+            "passage_sentences": self.passage_sentences,
+            "passage_overlap": self.passage_overlap,
+            "join_short_paragraphs": int(self.join_short_paragraphs),
+        }
 
 
 def _path(raw: str) -> Path:
@@ -216,6 +222,16 @@ def _path(raw: str) -> Path:
 def _names(raw: str) -> tuple[str, ...]:
     """Names separated by ",", each stripped; empty ones dropped."""
     return tuple(n.strip() for n in raw.split(",") if n.strip())
+
+
+def boolean(raw: str) -> bool:
+    """"1", "true", "yes", "on" or "0", "false", "no", "off" (any case)."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected 1/0, true/false, yes/no or on/off, got {raw!r}")
 
 
 def _questions(raw: str) -> tuple[str, ...]:
@@ -235,6 +251,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "onnx_cache_dir": _path,
     "passage_sentences": int,
     "passage_overlap": int,
+    "join_short_paragraphs": boolean,
     "batch_size": int,
     "ray_address": str,
     "retrieval": str,

@@ -21,13 +21,15 @@ _SPACE = re.compile(r"\s+")
 @dataclass(frozen=True)
 class EvalQuestion:
     """One question of a question file: `keywords` are groups of alternatives, every group of
-    which a right answer holds; `evidence` the passages' text a top citation should hold."""
+    which a right answer holds; `evidence` the passages' text a top citation should hold; in a
+    library, `source` the document they are in (an answer from another document is wrong)."""
 
     id: str
     question: str
     answerable: bool
     evidence: tuple[str, ...] = ()
     keywords: tuple[tuple[str, ...], ...] = ()
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                     answerable=bool(row["answerable"]),
                     evidence=tuple(row.get("evidence", [])),
                     keywords=tuple(tuple(g) for g in row.get("keywords", [])),
+                    source=row.get("source"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -121,8 +124,15 @@ def judge(assistant: Assistant, q: EvalQuestion, top_k: int) -> Outcome:
     started = time.perf_counter()
     answer = assistant.ask(q.question, top_k)
     seconds = time.perf_counter() - started
-    correct = answer.found and keywords_match(answer.answer, q.keywords) if q.answerable else not answer.found
-    evidence = any(normalize(e) in normalize(c.text) for e in q.evidence for c in answer.citations[:top_k])
+    # In a library the answer must come from the question's document (its citation leads), and
+    # evidence counts only in that document's citations.
+    cited = [c for c in answer.citations[:top_k] if q.source is None or c.source == q.source]
+    from_source = q.source is None or (bool(answer.citations) and answer.citations[0].source == q.source)
+    if q.answerable:
+        correct = answer.found and from_source and keywords_match(answer.answer, q.keywords)
+    else:
+        correct = not answer.found
+    evidence = any(normalize(e) in normalize(c.text) for e in q.evidence for c in cited)
     return Outcome(
         question=q,
         answer=answer,

@@ -28,6 +28,11 @@ class Citation:
     page: int | None = None
 
     @property
+    def marked(self) -> str | None:
+        """The answer this passage marks (`text[answer_start:answer_end]`), or None."""
+        return None if self.answer_start is None else self.text[self.answer_start : self.answer_end]
+
+    @property
     def where(self) -> str:
         """The source, with its page when it has one: `report.pdf p. 4`."""
         return f"{self.source} p. {self.page}" if self.page is not None else self.source
@@ -43,7 +48,8 @@ class Answer:
     corpus does not answer (`found` False); the closest passages are cited either way. `question`
     is the question as answered, cleaned by `question.clean_question`; `understood_as` the
     self-contained question that was searched: the question itself, unless it was a follow-up
-    that leaned on the conversation before it ("when did it start?")."""
+    that leaned on the conversation before it ("when did it start?"). `alternatives` are other
+    documents' answers giving another value of what was asked, when documents disagree."""
 
     question: str
     answer: str
@@ -51,6 +57,9 @@ class Answer:
     confidence: float
     citations: list[Citation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Where other documents give another value of what was asked (two response rates, two
+    # dates): their passages, each marking its answer, best first. Empty when none disagrees.
+    alternatives: list[Citation] = field(default_factory=list)
     understood_as: str = ""
 
     def __post_init__(self) -> None:
@@ -66,5 +75,6 @@ class Answer:
             "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "notes": list(self.notes),
+            "alternatives": [c.to_dict() for c in self.alternatives],
             "understood_as": self.understood_as,
         }

@@ -6,12 +6,15 @@
   `sets_aside`).
 - `extractor.py`: `AnswerExtractor` scores the candidate sentences with both, and chooses the
   answer and its confidence (`Extraction`).
-- `citations.py`: the chosen answer as `Citation`s, in the order they are cited.
+- `qualifiers.py`: the words of a question that say which document's fact it asks for, and
+  whether an answer's context holds them.
+- `citations.py`: the chosen answer as `Citation`s, in the order they are cited, and the other
+  documents' answers that disagree with it.
 """
 
 from __future__ import annotations
 
-from .citations import answer_text, cite
+from .citations import alternative_citations, answer_text, cite
 from .extractor import AnswerExtractor, Candidate, Extraction
 
-__all__ = ["AnswerExtractor", "Candidate", "Extraction", "answer_text", "cite"]
+__all__ = ["AnswerExtractor", "Candidate", "Extraction", "alternative_citations", "answer_text", "cite"]

@@ -13,14 +13,21 @@ from .extractor import Extraction
 
 def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, found: bool) -> list[Citation]:
     """Up to `k` citations: passages whose best sentence scores highest first (the answer's
-    leads), then the rest of `hits` in retrieval order. When `found`, the passage holding the
-    answer marks it with `answer_start`/`answer_end`."""
+    leads), then the rest of `hits` in retrieval order; a passage with the same words as one
+    already cited (another copy of a syndicated text) is left out. When `found`, the passage
+    holding the answer marks it with `answer_start`/`answer_end`."""
     first, last = data.sentences[extraction.sentences[0]], data.sentences[extraction.sentences[-1]]
     scored = {h.passage for h in extraction.ranked_hits}
-    ordered = [*extraction.ranked_hits, *(h for h in hits if h.passage not in scored)][:k]
     citations = []
-    for hit in ordered:
+    seen: set[str] = set()  # a passage whose words another cited one has (syndicated copies) is cited once
+    for hit in [*extraction.ranked_hits, *(h for h in hits if h.passage not in scored)]:
+        if len(citations) == k:
+            break
         p = data.passages[hit.passage]
+        words = " ".join(p.text.casefold().split())
+        if words in seen:
+            continue
+        seen.add(words)
         inside = found and p.source == first.source and p.start <= first.start and last.end <= p.end
         citations.append(
             Citation(
@@ -36,6 +43,29 @@ def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, f
             )
         )
     return citations
+
+
+def alternative_citations(data: IndexData, extraction: Extraction) -> list[Citation]:
+    """The passages of other documents' answers that give another value of what was asked, each
+    marking its answer with `answer_start`/`answer_end`."""
+    out = []
+    for rows, hit in extraction.alternatives:
+        p = data.passages[hit.passage]
+        first, last = data.sentences[rows[0]], data.sentences[rows[-1]]
+        out.append(
+            Citation(
+                source=p.source,
+                start=p.start,
+                end=p.end,
+                text=p.text,
+                section=p.section,
+                score=round(hit.score, 4),
+                answer_start=first.start - p.start,
+                answer_end=last.end - p.start,
+                page=p.page,
+            )
+        )
+    return out
 
 
 def answer_text(citations: Sequence[Citation]) -> str:

@@ -65,7 +65,7 @@ def html_extracted(data: bytes) -> Extracted:
         include_images=False,
         include_formatting=False,
         include_links=False,
-        with_metadata=False,
+        with_metadata=True,  # the page's <title>, which heads its text
     )
     try:
         xml = trafilatura.extract(data, **options)
@@ -79,6 +79,12 @@ def html_extracted(data: bytes) -> Extracted:
     if root is None:
         raise ExtractionError("no main text found in the HTML page")
     builder = TextBuilder()
+    # The page's title heads its text, so that every passage's heading path names the page (a
+    # page's own headings seldom repeat what it is about); not when its first heading says it.
+    title = " ".join((root.get("title") or "").split())
+    first = next((_text_of(h) for main in root.iter("main") for h in main.iter("head")), "")
+    if title and title.casefold() != " ".join(first.split()).casefold():
+        builder.heading(title, 1)
     for main in root.iter("main"):
         _walk(main, builder)
     return builder.build("html")

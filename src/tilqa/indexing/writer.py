@@ -99,7 +99,9 @@ class BuildWriter:
         self.sources.append(document.source)
         self._documents.write(document_to_json(document).encode("utf-8") + b"\n")
         self._lines.append(self._documents.tell())
-        passages = list(chunk_document(document, self.settings.passage_sentences, self.settings.passage_overlap))
+        passages = list(chunk_document(
+            document, self.settings.passage_sentences, self.settings.passage_overlap, self.settings.join_short_paragraphs
+        ))
         self._pending.documents.append((number, passages))
         self._pending.texts += len(passages) + sum(len(p.sentences) for p in passages)
         if self._pending.texts >= self.chunk:

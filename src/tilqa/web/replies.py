@@ -62,6 +62,8 @@ def render_answer(answer: Answer, source_links: bool = True) -> str:
         parts.append(f"<p><strong>{as_text(answer.answer)}</strong></p>")
     else:
         parts.append("<p><strong>Not found in the corpus.</strong> The closest passages are below.</p>")
+    for other in answer.alternatives:
+        parts.append(f"<p>Other documents differ: {as_text(other.marked or '')} (<code>{as_text(other.where)}</code>)</p>")
     parts.append(f"<p><small>confidence {answer.confidence:.2f}</small></p>")
     for note in answer.notes:
         parts.append(f"<p><em>Note: {as_text(note)}</em></p>")
