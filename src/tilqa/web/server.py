@@ -12,6 +12,7 @@ from ..assistant import Assistant
 from ..errors import SettingsError
 from ..uploads import uploads_allowed
 from .api import api_mount
+from .api_defaults import DefaultArguments
 from .chat import build_app, chat_theme
 from .guards import BodyLimit
 from .source import source_route
@@ -77,6 +78,6 @@ def launch(
         quiet=True,
         max_file_size=max_file,
         theme=chat_theme(),
-        app_kwargs={"middleware": [body_limit], "routes": [source_route(assistant), api_mount(assistant)]},
+        app_kwargs={"middleware": [body_limit, Middleware(DefaultArguments)], "routes": [source_route(assistant), api_mount(assistant)]},
     )
     return demo
