@@ -36,6 +36,8 @@ def test_each_pronoun_is_resolved_not_only_the_first() -> None:
     licensed = Turn(question="Who licensed TALEN to Iovance?", answer="Iovance licensed TALEN from Cellectis.", found=True)
     understood = understand("and which gene do they knock out with it?", [licensed])
     assert understood == "Which gene do Cellectis knock out with TALEN?"
+    technique = Turn(question="Which gene editing technique is Iovance using?", answer="Iovance uses TALEN® editing.", found=True)
+    assert understand("who licensed it to them?", [technique]) == "who licensed TALEN® to them?"  # not "TALEN® to TALEN®"
 
 
 def test_a_demonstrative_keeps_its_noun_when_the_antecedent_is_a_description() -> None:

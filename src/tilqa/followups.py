@@ -307,6 +307,7 @@ def _resolve_anaphors(text: str, previous: Turn) -> str | None:
     if at is None or _has_antecedent(words, at):
         return None
     resolved = text
+    used: set[str] = set()
     for _ in range(3):  # a question holds few pronouns; never loop on a replacement
         words = _words(resolved)
         at = _anaphor(words)
@@ -315,6 +316,9 @@ def _resolve_anaphors(text: str, previous: Turn) -> str | None:
         antecedent = subject(previous, words[at])
         if not antecedent:
             return resolved if resolved != text else None
+        if antecedent in used:
+            break  # two pronouns, one thing found: the second stands for something else ("who licensed it to them?")
+        used.add(antecedent)
         replaced = _replace_anaphor(resolved, antecedent)
         if replaced == resolved:
             break
