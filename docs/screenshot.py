@@ -1,7 +1,8 @@
-"""Retake docs/screenshot.png: the real chat, served on a free loopback port, asked one question
-in Debian's headless Chromium (as tests/test_browser.py drives it).
+"""Retake docs/screenshot.png: the real chat, served on a free loopback port, asked a question and
+a follow-up in Debian's headless Chromium (as tests/test_browser.py drives it), with the Documents
+panel open.
 
-    .venv/bin/python docs/screenshot.py ["question"]
+    .venv/bin/python docs/screenshot.py ["question" ["follow-up" ...]]
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import tilqa
 from tilqa.web import launch
 
 HERE = Path(__file__).resolve().parent
-QUESTION = "Which IL-2 product did Iovance acquire?"
+QUESTIONS = ["Which gene editing technique is Iovance using on its TILs?", "who licensed it to them?"]
 
 
 def main() -> None:
-    question = sys.argv[1] if len(sys.argv) > 1 else QUESTION
+    questions = sys.argv[1:] or QUESTIONS
     from playwright.sync_api import sync_playwright
 
     assistant = tilqa.Assistant(corpus_dir=HERE.parent / "corpus", index_dir=HERE.parent / "index")
@@ -33,9 +34,15 @@ def main() -> None:
             )
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
-            page.fill("#question textarea", question)
-            page.click("#ask")
-            page.wait_for_selector('#chat [data-testid="bot"]', timeout=60_000)
+            for number, question in enumerate(questions, 1):
+                page.fill("#question textarea", question)
+                page.click("#ask")
+                page.wait_for_function(
+                    "n => document.querySelectorAll('#chat [data-testid=bot]').length >= n", arg=number,
+                    timeout=60_000,
+                )
+            page.click("#documents button, #documents .label-wrap")
+            page.wait_for_selector("#document-list table.documents", timeout=60_000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(HERE / "screenshot.png"), full_page=True)
             browser.close()

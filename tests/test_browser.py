@@ -125,3 +125,16 @@ def test_empty_question_gets_a_message_not_an_error(page) -> None:
     ask(page, "   ")
     wait_for_replies(page, 1)
     assert "the question is empty" in last_reply(page)
+
+
+def test_a_follow_up_is_understood_from_the_conversation(page) -> None:
+    ask(page, "Which gene editing technique is Iovance using on its TILs?")
+    wait_for_replies(page, 5)
+    assert "understood as" not in last_reply(page)
+    ask(page, "who licensed it to them?")
+    wait_for_replies(page, 6)
+    reply = page.locator('#chat [data-testid="bot"]').last
+    understood = reply.locator(".understood").inner_text()
+    assert understood.startswith("understood as:") and "TALEN" in understood
+    assert "Cellectis" in reply.locator("strong").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-follow-up.png"), full_page=True)

@@ -110,3 +110,26 @@ def test_a_file_uploaded_in_the_page_is_announced_then_answers_questions(
         reply = page.locator('#chat [data-testid="bot"]').last.inner_text()
         fact_page, _ = pdf_page_of(rendered["pdf"], FACT)
         assert "Castellan Instruments" in reply and f"zephyr-brief.pdf p. {fact_page}" in reply
+
+        # Its citation opens the page itself beside its text, the cited lines highlighted on it.
+        link = page.locator('#chat [data-testid="bot"]').last.locator("a.source-link", has_text="show in document")
+        pdf_links = [i for i in range(link.count()) if "zephyr-brief.pdf" in (link.nth(i).get_attribute("href") or "")]
+        assert pdf_links
+        with page.context.expect_page(timeout=TIMEOUT_MS) as opened:
+            link.nth(pdf_links[0]).click()
+        source = opened.value
+        source.wait_for_load_state("load", timeout=TIMEOUT_MS)
+        source.set_viewport_size({"width": 1400, "height": 1000})
+        source.wait_for_function(
+            "() => { const i = document.querySelector('#page-image img'); return i && i.complete && i.naturalWidth > 0; }",
+            timeout=TIMEOUT_MS,
+        )
+        assert f"page {fact_page} of" in source.locator("header").inner_text()
+        figure, text = source.locator("#page-image").bounding_box(), source.locator("div.text").bounding_box()
+        assert figure["x"] + figure["width"] <= text["x"]  # beside the text
+        highlights = source.locator("#page-image .line")
+        assert highlights.count() >= 1 and all(
+            (box := highlights.nth(i).bounding_box()) and box["height"] > 0 for i in range(highlights.count())
+        )
+        assert in_view(source, "mark#cited")
+        source.screenshot(path=str(Path(__file__).resolve().parents[1] / "artifacts" / "source-pdf-page.png"))

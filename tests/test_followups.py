@@ -32,6 +32,26 @@ def test_a_pronoun_after_a_which_question_stands_for_the_entity_its_answer_named
     assert understand("what is that drug used for?", [PRODUCT]) == "what is Proleukin® used for?"
 
 
+def test_each_pronoun_is_resolved_not_only_the_first() -> None:
+    licensed = Turn(question="Who licensed TALEN to Iovance?", answer="Iovance licensed TALEN from Cellectis.", found=True)
+    understood = understand("and which gene do they knock out with it?", [licensed])
+    assert understood == "Which gene do Cellectis knock out with TALEN?"
+    technique = Turn(question="Which gene editing technique is Iovance using?", answer="Iovance uses TALEN® editing.", found=True)
+    assert understand("who licensed it to them?", [technique]) == "who licensed TALEN® to them?"  # not "TALEN® to TALEN®"
+
+
+def test_a_demonstrative_keeps_its_noun_when_the_antecedent_is_a_description() -> None:
+    manufacturing = Turn(question="How long does TIL manufacturing take?")
+    assert understand("where is that facility?", [manufacturing]) == "where is the TIL manufacturing facility?"
+    products = Turn(question="What are the TIL products?")
+    assert understand("what will those studies focus on?", [products]) == "what will the TIL studies focus on?"
+
+
+def test_a_demonstrative_before_a_verb_stands_alone() -> None:
+    therapy = Turn(question="What is TIL therapy?")
+    assert understand("why would that work in tumors?", [therapy]) == "why would TIL therapy work in tumors?"
+
+
 def test_a_bare_why_takes_the_previous_predicate() -> None:
     assert understand("why?", [RENAME]) == "Why did Iovance change its name?"
 

@@ -91,3 +91,36 @@ def test_with_a_login_the_api_refuses_until_logged_in(hash_assistant: tilqa.Assi
         )
         with opener.open(request, timeout=60) as response:
             assert response.status == 200 and json.loads(response.read())["question"] == "What is TILVANCE-301?"
+
+
+def gradio_call(url: str, body: dict) -> tuple[int, str]:
+    """The documented Gradio `/ask` over plain HTTP, its two steps: POST the data, GET the event's
+    stream; the status of the POST and the stream's text (or the POST's error body)."""
+    request = urllib.request.Request(
+        url + "gradio_api/call/ask", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            event = json.loads(response.read())["event_id"]
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    with urllib.request.urlopen(f"{url}gradio_api/call/ask/{event}", timeout=60) as response:
+        return 200, response.read().decode()
+
+
+def completed(stream: str) -> Any:
+    lines = stream.splitlines()
+    assert "event: complete" in lines, stream
+    return json.loads(lines[lines.index("event: complete") + 1].removeprefix("data: "))[0]
+
+
+def test_the_gradio_ask_endpoint_over_plain_http_takes_the_question_alone(
+    url: str, hash_assistant: tilqa.Assistant
+) -> None:
+    status, stream = gradio_call(url, {"data": ["What is TILVANCE-301?"]})
+    assert status == 200
+    assert completed(stream) == hash_assistant.ask("What is TILVANCE-301?").to_dict()
+    _, with_k = gradio_call(url, {"data": ["What is TILVANCE-301?", 1]})
+    assert len(completed(with_k)["citations"]) == 1
+    _, follow = gradio_call(url, {"data": ["when did it start?", None, ["What is TILVANCE-301?"]]})
+    assert completed(follow)["understood_as"] == "when did TILVANCE-301 start?"

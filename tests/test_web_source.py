@@ -110,8 +110,10 @@ def test_a_pdf_citation_shows_its_page_of_the_document(hash_server, rendered: di
     assert marked(response.text) == FACT
     page_end = pages[page] if page < count else len(text)
     assert shown_text(response.text) == text[pages[page - 1]:page_end]
+    assert_page_image_highlights(response.text, rendered["pdf"], page, FACT)
     first = httpx.get(url + "source", params={"source": "zephyr-brief.pdf", "page": "1"}, timeout=30)
     assert first.status_code == 200 and f"page 1 of {count}" in first.text and "<mark" not in first.text
+    assert "data-lines='0'" in first.text  # the page drawn, nothing on it highlighted
     assert httpx.get(url + "source", params={"source": "zephyr-brief.pdf", "page": "0"}, timeout=30).status_code == 400
 
 
@@ -125,3 +127,36 @@ def test_the_answer_sentence_is_marked_inside_the_passage(hash_server) -> None:
     bad = httpx.get(url + "source", params={"source": citation.source, "start": citation.start, "end": citation.end,
                                             "answer_start": citation.end, "answer_end": citation.end + 5}, timeout=30)
     assert bad.status_code == 400 and "inside the passage" in bad.text
+
+
+def assert_page_image_highlights(page: str, pdf: Path, number: int, phrase: str) -> None:
+    """The source page shows page `number` of `pdf` as an image, with highlights covering the
+    boxes of `phrase`'s characters on that page, and not the whole page."""
+    import base64
+    import io
+
+    import pypdfium2
+    from PIL import Image
+
+    image = re.search(r"<img src='data:image/png;base64,([^']+)'", page)
+    assert image, "no page image"
+    boxes = [tuple(float(v) for v in m) for m in re.findall(
+        r"<div class='line[^']*' style='left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%'>", page)]
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        sheet = document[number - 1]
+        width, height = sheet.get_size()
+        drawn = Image.open(io.BytesIO(base64.b64decode(image.group(1))))
+        assert abs(drawn.width / drawn.height - width / height) < 0.01
+        textpage = sheet.get_textpage()
+        first = textpage.get_text_range().find(phrase)  # the page's characters, as PDFium reads them
+        assert first >= 0, f"{phrase!r} not on page {number}"
+        for index in range(first, first + len(phrase)):
+            if not phrase[index - first].isalnum():
+                continue  # spaces and punctuation: the letters and digits are what is highlighted
+            left, bottom, right, top = textpage.get_charbox(index)
+            x, y = 100 * (left + right) / 2 / width, 100 * (height - (top + bottom) / 2) / height
+            assert any(bx <= x <= bx + bw and by <= y <= by + bh for bx, by, bw, bh in boxes), (index, x, y, boxes)
+    finally:
+        document.close()
+    assert sum(bw * bh for _, _, bw, bh in boxes) < 0.25 * 100 * 100  # the cited lines, not the page

@@ -276,15 +276,54 @@ def _replace_anaphor(question: str, antecedent: str) -> str:
     match = tokens[at]
     lower = match[0].lower()
     end = match.end()
+    noun = ""
     if lower in DEMONSTRATIVES and at + 1 < len(tokens):
         following = tokens[at + 1][0].lower()
-        if following not in STOP or following in GENERIC - {"the", "a", "an", "is", "for", "there", "then", "so", "not"}:
-            end = tokens[at + 1].end()  # "that drug" → the antecedent
-    if end != match.end() and antecedent.replace("-", "").isupper():
-        replacement = f"{antecedent} {tokens[at + 1][0]}"  # an acronym: "those studies" → "TIL studies"
+        # "that drug", "those studies", "that one"; not "that work" (a verb) or "that faster"
+        if following not in STOP or following in {"one", "ones"}:
+            end = tokens[at + 1].end()
+            noun = tokens[at + 1][0] if following not in {"one", "ones"} else ""
+    names = antecedent.split()
+    if noun and antecedent.replace("-", "").isupper():
+        replacement = f"{antecedent} {noun}"  # an acronym: "those studies" → "TIL studies"
+    elif noun and len(names) > 1 and noun.lower() not in antecedent.lower():
+        # A described thing, not a name: the noun says which of its parts is meant ("that
+        # facility" after "TIL manufacturing" → "the TIL manufacturing facility"; "those studies"
+        # after "TIL products" → "the TIL studies").
+        same_kind = names[-1].lower() in HEAD_NOUNS and names[-1].endswith("s") and noun.endswith("s")
+        kept = names[:-1] if same_kind else names
+        replacement = f"the {' '.join(kept)} {noun}"
     else:
         replacement = antecedent + ("'s" if lower in POSSESSIVES else "")
     return question[: match.start()] + replacement + question[end:]
+
+
+def _resolve_anaphors(text: str, previous: Turn) -> str | None:
+    """`text` with each pointing-back pronoun replaced by what it stands for in the previous turn
+    ("which gene do they knock out with it?": "they" and "it" may stand for different things);
+    None when the first has nothing to stand for."""
+    words = _words(text)
+    at = _anaphor(words)
+    if at is None or _has_antecedent(words, at):
+        return None
+    resolved = text
+    used: set[str] = set()
+    for _ in range(3):  # a question holds few pronouns; never loop on a replacement
+        words = _words(resolved)
+        at = _anaphor(words)
+        if at is None:
+            break
+        antecedent = subject(previous, words[at])
+        if not antecedent:
+            return resolved if resolved != text else None
+        if antecedent in used:
+            break  # two pronouns, one thing found: the second stands for something else ("who licensed it to them?")
+        used.add(antecedent)
+        replaced = _replace_anaphor(resolved, antecedent)
+        if replaced == resolved:
+            break
+        resolved = replaced
+    return resolved
 
 
 def _fill_ellipsis(part: str, previous: str) -> str:
@@ -322,9 +361,8 @@ def understand(question: str, history: Sequence[Turn]) -> str:
     words = _words(text)
     at = _anaphor(words)
     if at is not None and not _has_antecedent(words, at):
-        antecedent = subject(previous, words[at])
-        if antecedent:
-            resolved = _replace_anaphor(text, antecedent)
+        resolved = _resolve_anaphors(text, previous)
+        if resolved is not None:
             if continued is not None:
                 marker, rest = continued
                 resolved = _TRAILING.sub("", resolved[len(marker):].strip(" ,")) + "?"
@@ -348,3 +386,4 @@ def understand(question: str, history: Sequence[Turn]) -> str:
     if rest == _TRAILING.sub("", previous.question):
         return f"{wh} {rest}?"
     return f"{wh[0].upper()}{wh[1:]} {rest}?"
+

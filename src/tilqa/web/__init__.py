@@ -6,6 +6,10 @@ One module a job:
 - `server`: `launch` and `parse_auth`: serving the chat, its guards and source view.
 - `chat`: `build_app`: the page, the `/ask` API and, with uploads, the `/add` API.
 - `replies`: `render_answer`: a reply as HTML, every text escaped.
+- `documents`: `documents_html`, `page_texts`: the Documents panel, the page's texts.
+- `page_image`: `page_figure`: a PDF page rendered for the source view, cited lines highlighted.
+- `api`: `api_mount`: `POST /api/ask`, `GET /api/documents`, the OpenAPI schema.
+- `api_defaults`: `DefaultArguments`: the Gradio `/ask` endpoint's defaults over plain HTTP.
 - `source`: `source_view`, `source_url`: the `GET /source` page of a citation.
 - `upload_jobs`: `UploadJobs`: files saved into the corpus, then indexed in the background.
 - `notices`: `Notices`: what a page's uploads have to tell its chat.

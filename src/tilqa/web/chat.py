@@ -1,5 +1,6 @@
 """The chat page (Gradio): questions answered through `Assistant.ask`, an `/ask` API for programs,
-and, when uploads are on, an upload button and an `/add` API that add files to the corpus."""
+a Documents panel, and, when uploads are on, an upload button, removal from the Documents panel
+and an `/add` API that add files to the corpus."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import gradio as gr
 from ..assistant import Assistant
 from ..errors import TilqaError
 from ..formats import SUFFIXES
+from ..removals import removable_files
+from .documents import documents_html, page_texts
 from ..uploads import size_text
 from .notices import MERGE_NOTICES, NOTICE_SECONDS
 from .replies import as_text, render_answer
@@ -87,9 +90,27 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
             log.exception("the /ask API failed")
             return {"error": "something went wrong while answering; please try again"}
 
-    with gr.Blocks(title=settings.chat_title, delete_cache=(3600, 3600)) as demo:
+    def texts():  # what the page says about what it searches, for the documents indexed now
+        return page_texts(settings, frozenset(d.source for d in assistant.documents()))
+
+    def page_state() -> tuple[Any, ...]:
+        """Updates for the header, the question box, the examples, the tab's title, the Documents
+        panel and (with uploads) its removal choices: after the page loads and after an upload or
+        a removal changed the documents."""
+        now = texts()
+        state: tuple[Any, ...] = (
+            f"# {now.title}\n{now.description}", gr.update(placeholder=now.placeholder),
+            gr.update(visible=bool(now.examples)), now.title, documents_html(assistant),
+        )
+        if added is not None:
+            state += (gr.update(choices=removable_files(settings.corpus_dir), value=None),)
+        return state
+
+    first = texts()
+    with gr.Blocks(title=first.title, delete_cache=(3600, 3600)) as demo:
         turns = gr.State([])
-        gr.Markdown(f"# {settings.chat_title}\n{settings.chat_description}")
+        header = gr.Markdown(f"# {first.title}\n{first.description}")
+        page_title = gr.Textbox(first.title, visible="hidden")
         # Tall enough for a whole question and reply (answer, confidence, three citations): the chat
         # scrolls to its end on each reply, and at 520 px that scrolled the question out of view and
         # the answer's first line under the chat's label.
@@ -99,7 +120,7 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
             latex_delimiters=[],  # corpus text is shown as text: "$$x$$" is never mathematics
         )
         with gr.Row():
-            box = gr.Textbox(placeholder=settings.chat_placeholder, show_label=False, scale=8, elem_id="question")
+            box = gr.Textbox(placeholder=first.placeholder, show_label=False, scale=8, elem_id="question")
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
             if added is not None:
                 upload = gr.UploadButton(
@@ -112,42 +133,84 @@ def build_app(assistant: Assistant, uploads: bool = False) -> gr.Blocks:
                 f"{size_text(added.max_bytes)} each. They are checked, saved into the corpus and "
                 "indexed; the chat says when you can ask about them.</small>"
             )
+            status = gr.HTML("", elem_id="upload-status")
         note = f" ({settings.chat_examples_note})" if settings.chat_examples_note else ""
-        gr.Markdown(f"**Examples**{note}")
-        with gr.Row():
-            buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in settings.chat_examples]
+        with gr.Column(visible=bool(first.examples)) as examples:
+            gr.Markdown(f"**Examples**{note}")
+            with gr.Row():
+                buttons = [gr.Button(q, size="sm", elem_classes=["example"]) for q in settings.chat_examples]
+        with gr.Accordion("Documents", open=False, elem_id="documents"):
+            table = gr.HTML(documents_html(assistant), elem_id="document-list")
+            if added is not None:
+                with gr.Row():
+                    choice = gr.Dropdown(
+                        removable_files(settings.corpus_dir), value=None, label="Remove a document from the corpus",
+                        elem_id="remove-choice", scale=4,
+                    )
+                    remove = gr.Button("Remove", variant="stop", elem_id="remove", scale=1)
+        shown = [header, box, examples, page_title, table] + ([choice] if added is not None else [])
+        set_title = "(t) => { if (t) document.title = t; }"
+        demo.load(page_state, None, shown, api_visibility="private", show_progress="hidden").then(
+            None, [page_title], None, js=set_title, api_visibility="private"
+        )
         box.submit(respond, [box, chat, turns], [chat, box, turns], api_visibility="private")
         send.click(respond, [box, chat, turns], [chat, box, turns], api_visibility="private")
         for button, question in zip(buttons, settings.chat_examples):
             button.click(example(question), [chat, turns], [chat, box, turns], api_visibility="private")
         gr.api(ask, api_name="ask")
         if added is not None:
-            _upload_events(demo, added, upload, chat)
+            _upload_events(demo, added, upload, chat, status, (choice, remove), shown, page_state, (page_title, set_title))
     return demo
 
 
-def _upload_events(demo: gr.Blocks, added: UploadJobs, upload: gr.UploadButton, chat: gr.Chatbot) -> None:
-    """The page's upload (saved at once, indexed in the background, the chat told through
-    notices a timer fetches) and the `/add` API (which waits until the files are searchable)."""
+def _status_html(text: str) -> str:
+    return f"<p class='progress' role='status'><small>⏳ {as_text(text)}</small></p>" if text else ""
+
+
+def _upload_events(
+    demo: gr.Blocks, added: UploadJobs, upload: gr.UploadButton, chat: gr.Chatbot, status: gr.HTML,
+    removal: tuple[gr.Dropdown, gr.Button], shown: list[Any], page_state: Callable[[], tuple[Any, ...]],
+    title: tuple[gr.Textbox, str],
+) -> None:
+    """The page's upload and removal (done at once, indexed in the background, the chat told
+    through notices a timer fetches, with a status line while indexing runs, the Documents panel
+    and page texts refreshed when it ends) and the `/add` API (which waits until the files are
+    searchable)."""
     notices = gr.JSON(visible="hidden", elem_id="upload-notices")
     timer = gr.Timer(NOTICE_SECONDS, active=False)
+    choice, remove = removal
 
-    def on_upload(paths: list[str] | None, request: gr.Request) -> tuple[list[str], gr.Timer]:
+    def on_upload(paths: list[str] | None, request: gr.Request) -> tuple[Any, ...]:
         session = request.session_hash or ""
         added.from_page(paths, session)
-        return added.notices.pending(session), gr.Timer(active=True)
+        return added.notices.pending(session), gr.Timer(active=True), _status_html(added.notices.status(session))
 
-    def on_tick(history: list[dict[str, Any]] | None, request: gr.Request) -> tuple[Any, gr.Timer]:
+    def on_remove(source: str | None, request: gr.Request) -> tuple[Any, ...]:
+        session = request.session_hash or ""
+        if not source:
+            added.notices.post(session, "not removed: choose a document to remove first")
+        else:
+            added.remove_from_page(source, session)
+        return added.notices.pending(session), gr.Timer(active=True), _status_html(added.notices.status(session))
+
+    def on_tick(history: list[dict[str, Any]] | None, request: gr.Request) -> tuple[Any, ...]:
         session = request.session_hash or ""
         pending = added.notices.pending(session, history)
-        # Nothing new: leave the notices (and so the chat) alone, not even re-rendered.
-        return pending or gr.skip(), gr.Timer(active=bool(pending) or added.notices.busy(session))
+        busy = added.notices.busy(session)
+        # Nothing new: leave the notices (and so the chat) alone, not even re-rendered; the page's
+        # texts and Documents panel change only when a job has told its outcome.
+        refreshed = page_state() if pending else tuple(gr.skip() for _ in shown)
+        return (pending or gr.skip(), gr.Timer(active=bool(pending) or busy),
+                _status_html(added.notices.status(session)), *refreshed)
 
     def forget(request: gr.Request) -> None:
         added.notices.forget(request.session_hash or "")
 
-    upload.upload(on_upload, [upload], [notices, timer], api_visibility="private")
-    timer.tick(on_tick, [chat], [notices, timer], api_visibility="private", show_progress="hidden")
+    upload.upload(on_upload, [upload], [notices, timer, status], api_visibility="private")
+    remove.click(on_remove, [choice], [notices, timer, status], api_visibility="private")
+    timer.tick(
+        on_tick, [chat], [notices, timer, status, *shown], api_visibility="private", show_progress="hidden"
+    ).then(None, [title[0]], None, js=title[1], api_visibility="private")
     notices.change(None, [chat, notices], [chat], js=MERGE_NOTICES, api_visibility="private", show_progress="hidden")
     demo.unload(forget)
     # No file_types: Gradio would refuse the whole call for one bad file; add_file names each one.

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Mapping
 
 from .replies import as_text
@@ -32,7 +33,7 @@ class Notices:
         self._lock = threading.Lock()
         self._count = 0
         self._messages: dict[str, list[str]] = {}
-        self._busy: dict[str, int] = {}
+        self._busy: dict[str, list[tuple[str, float]]] = {}
 
     def post(self, session: str, *texts: str) -> None:
         with self._lock:
@@ -41,17 +42,31 @@ class Notices:
                 message = f'<p data-notice="{self._count}"><em>{as_text(text)}</em></p>'
                 self._messages.setdefault(session, []).append(message)
 
-    def begin(self, session: str) -> None:
+    def begin(self, session: str, what: str = "") -> None:
+        """A job of this page's has started (`what` it does, e.g. "indexing report.pdf")."""
         with self._lock:
-            self._busy[session] = self._busy.get(session, 0) + 1
+            self._busy.setdefault(session, []).append((what, time.monotonic()))
 
-    def end(self, session: str) -> None:
+    def end(self, session: str, what: str = "") -> None:
+        """The job `begin` started with `what` has ended."""
         with self._lock:
-            left = self._busy.get(session, 1) - 1
-            if left > 0:
-                self._busy[session] = left
+            jobs = self._busy.get(session, [])
+            for i, (label, _) in enumerate(jobs):
+                if label == what:
+                    del jobs[i]
+                    break
             else:
+                if jobs:
+                    jobs.pop(0)
+            if not jobs:
                 self._busy.pop(session, None)
+
+    def status(self, session: str) -> str:
+        """What this page's jobs are doing and for how long ("indexing a.pdf (12 s so far)"), or ""."""
+        now = time.monotonic()
+        with self._lock:
+            jobs = list(self._busy.get(session, ()))
+        return "; ".join(f"{what or 'working'} ({now - started:.0f} s so far)" for what, started in jobs)
 
     def busy(self, session: str) -> bool:
         with self._lock:

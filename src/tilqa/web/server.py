@@ -13,6 +13,7 @@ from ..errors import SettingsError
 from ..index.store import remove_crashed_builds
 from ..uploads import remove_upload_debris, uploads_allowed
 from .api import api_mount
+from .api_defaults import DefaultArguments
 from .chat import build_app, chat_theme
 from .guards import BodyLimit, HostCheck, LoginThrottle
 from .source import source_route
@@ -90,6 +91,6 @@ def launch(
         quiet=True,
         max_file_size=max_file,
         theme=chat_theme(),
-        app_kwargs={"middleware": guards, "routes": [source_route(assistant), api_mount(assistant)]},
+        app_kwargs={"middleware": [*guards, Middleware(DefaultArguments)], "routes": [source_route(assistant), api_mount(assistant)]},
     )
     return demo

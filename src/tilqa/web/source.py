@@ -19,6 +19,7 @@ from starlette.routing import Route
 from ..assistant import Assistant
 from ..results import Citation
 from .guards import logged_in
+from .page_image import page_figure
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ _SOURCE_SCRIPT = (
 _SOURCE_HEADERS = {
     # Only the page's own style and its one script: nothing from a document can run or load.
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
         "script-src 'sha256-" + base64.b64encode(hashlib.sha256(_SOURCE_SCRIPT.encode()).digest()).decode() + "'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -63,15 +64,24 @@ nav a { margin-right: 1em; }
 .text { white-space: pre-wrap; overflow-wrap: break-word; }
 mark { background: #fff3b0; padding: .1em 0; }
 mark .answer { background: #ffd43b; font-weight: bold; }
+body.with-page { max-width: 110em; }
+main.with-page { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 2em; align-items: start; }
+figure.page { margin: 0; position: sticky; top: .5em; }
+figure.page .sheet { position: relative; border: 1px solid #bbb; box-shadow: 0 1px 4px #0002; }
+figure.page img { display: block; width: 100%; height: auto; }
+figure.page .line { position: absolute; background: #ffe06666; mix-blend-mode: multiply; }
+figure.page .line.answer { background: #ffb700aa; }
+figure.page figcaption, .page-note { font: .85em system-ui, sans-serif; color: #555; margin: .3em 0; }
+@media (max-width: 60em) { main.with-page { grid-template-columns: 1fr; } figure.page { position: static; } }
 """
 
 
-def _source_html(title: str, header: str, body: str) -> str:
+def _source_html(title: str, header: str, body: str, wide: bool = False) -> str:
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{html.escape(title)} · tilqa</title><style>{_SOURCE_STYLE}</style></head>"
-        f"<body><header>{header}</header>{body}<script>{_SOURCE_SCRIPT}</script></body></html>"
+        f"<body{' class=with-page' if wide else ''}><header>{header}</header>{body}<script>{_SOURCE_SCRIPT}</script></body></html>"
     )
 
 
@@ -90,7 +100,8 @@ def _whole_number(value: str | None) -> int | None:
 def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, str]:
     """The source view's status and page for a query `source`, `start`, `end` (and `page`, for a
     PDF): the document's text, escaped, with characters start..end in a <mark id="cited">. A PDF
-    shows one page: that of `page`, else the one where the span starts, with "page N of M".
+    shows one page: that of `page`, else the one where the span starts, with "page N of M", its
+    text beside the page as rendered, the cited lines highlighted on it.
 
     Documents are found only in the index (`Assistant.document_text`), never by path."""
     source = query.get("source")
@@ -125,6 +136,7 @@ def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, st
         answer = (a0, a1)
 
     lo, hi, where = 0, len(text), ""
+    number = 0
     nav: list[str] = []
     if pages:
         count = len(pages)
@@ -170,7 +182,13 @@ def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, st
         + (f"<p>{html.escape(details)}</p>" if details else "")
         + f"<nav><a class='back' href='./'>back to the chat</a>{''.join(nav)}</nav>"
     )
-    return 200, _source_html(source, header, f"<div class='text'>{shown}</div>")
+    body = f"<div class='text'>{shown}</div>"
+    if pages and document is not None:
+        cited = text[max(span[0], lo):min(span[1], hi)] if span and span[0] < hi and span[1] > lo else ""
+        said = text[answer[0]:answer[1]] if answer else ""
+        figure = page_figure(assistant.settings.corpus_dir / source, document.sha256, number, cited, said)
+        return 200, _source_html(source, header, f"<main class='with-page'>{figure}{body}</main>", wide=True)
+    return 200, _source_html(source, header, body)
 
 
 async def _logged_in(request: Request) -> bool:

@@ -13,6 +13,7 @@ from ..assistant import Assistant
 from ..errors import UploadError
 from ..formats import ExtractionLimits
 from ..rebuild import RebuildWorker, Rebuilt
+from ..removals import remove_file
 from ..uploads import MEGABYTE, add_file
 from .notices import Notices
 
@@ -80,6 +81,10 @@ class Indexer:
         self._worker.request().add_done_callback(summarise)
         return future
 
+    def refresh(self) -> Future[Rebuilt]:
+        """Rebuild the index (after a document was removed); the future gives how the build ended."""
+        return self._worker.request()
+
     def _outcome(self, saved: Saved, rebuilt: Rebuilt) -> Indexed:
         if rebuilt.problem is not None or rebuilt.report is None:
             problem = f"the index could not be rebuilt ({rebuilt.problem}); it is added at the next build"
@@ -130,7 +135,8 @@ class UploadJobs:
             return
         names = ", ".join(s.source for s in saved)
         self.notices.post(session, f"indexing {names}; the chat keeps answering from the other documents meanwhile")
-        self.notices.begin(session)
+        job = f"indexing {names}"
+        self.notices.begin(session, job)
 
         def done(future: Future[list[Indexed]]) -> None:
             try:
@@ -138,9 +144,33 @@ class UploadJobs:
             except Exception:  # noqa: BLE001 - logged by the indexer
                 self.notices.post(session, f"indexing {names} failed (see the server log)")
             finally:
-                self.notices.end(session)
+                self.notices.end(session, job)
 
         self.indexer.submit(saved).add_done_callback(done)
+
+    def remove_from_page(self, source: str, session: str) -> None:
+        """A document removed from the Documents panel: taken out of the corpus at once (refused
+        with the reason when it cannot be), then out of the index in the background; the page is
+        told both through its notices."""
+        try:
+            remove_file(self.corpus_dir, source)
+        except UploadError as exc:
+            self.notices.post(session, f"not removed: {exc}")
+            return
+        job = f"removing {source} from the index"
+        self.notices.post(session, f"{job}; the chat keeps answering meanwhile")
+        self.notices.begin(session, job)
+
+        def done(future: Future[Rebuilt]) -> None:
+            try:
+                problem = future.result().problem
+                self.notices.post(session, f"removed {source}: it is no longer searchable" if problem is None
+                                  else f"{source} was removed from the corpus, but the index could not be "
+                                  f"rebuilt ({problem}); it goes at the next build")
+            finally:
+                self.notices.end(session, job)
+
+        self.indexer.refresh().add_done_callback(done)
 
     def from_api(self, paths: list[str] | None) -> dict[str, Any]:
         """An upload from a program: returns once the saved files are searchable."""
