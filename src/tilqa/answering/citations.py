@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..index import IndexData
+from ..index.records import PassageRecord, SentenceRecord
 from ..results import Citation
 from ..retrieval import Hit
 from .extractor import Extraction
@@ -29,43 +30,32 @@ def cite(data: IndexData, extraction: Extraction, hits: Sequence[Hit], k: int, f
             continue
         seen.add(words)
         inside = found and p.source == first.source and p.start <= first.start and last.end <= p.end
-        citations.append(
-            Citation(
-                source=p.source,
-                start=p.start,
-                end=p.end,
-                text=p.text,
-                section=p.section,
-                score=round(hit.score, 4),
-                answer_start=first.start - p.start if inside else None,
-                answer_end=last.end - p.start if inside else None,
-                page=p.page,
-            )
-        )
+        citations.append(_citation(p, hit, (first, last) if inside else None))
     return citations
+
+
+def _citation(p: PassageRecord, hit: Hit, answer: tuple[SentenceRecord, SentenceRecord] | None) -> Citation:
+    """Passage `p` as a citation, marking the answer from sentence `answer[0]` to `answer[1]`."""
+    return Citation(
+        source=p.source,
+        start=p.start,
+        end=p.end,
+        text=p.text,
+        section=p.section,
+        score=round(hit.score, 4),
+        answer_start=answer[0].start - p.start if answer else None,
+        answer_end=answer[1].end - p.start if answer else None,
+        page=p.page,
+    )
 
 
 def alternative_citations(data: IndexData, extraction: Extraction) -> list[Citation]:
     """The passages of other documents' answers that give another value of what was asked, each
     marking its answer with `answer_start`/`answer_end`."""
-    out = []
-    for rows, hit in extraction.alternatives:
-        p = data.passages[hit.passage]
-        first, last = data.sentences[rows[0]], data.sentences[rows[-1]]
-        out.append(
-            Citation(
-                source=p.source,
-                start=p.start,
-                end=p.end,
-                text=p.text,
-                section=p.section,
-                score=round(hit.score, 4),
-                answer_start=first.start - p.start,
-                answer_end=last.end - p.start,
-                page=p.page,
-            )
-        )
-    return out
+    return [
+        _citation(data.passages[hit.passage], hit, (data.sentences[rows[0]], data.sentences[rows[-1]]))
+        for rows, hit in extraction.alternatives
+    ]
 
 
 def answer_text(citations: Sequence[Citation]) -> str:

@@ -191,27 +191,6 @@ def source_view(assistant: Assistant, query: Mapping[str, str]) -> tuple[int, st
     return 200, _source_html(source, header, body)
 
 
-async def _logged_in(request: Request) -> bool:
-    """Whether the request may see the chat: Gradio's own check (no login set, or a session
-    cookie from Gradio's login form). Fails closed if Gradio's app no longer looks as expected."""
-    app = request.app
-    try:
-        if app.auth is None and app.auth_dependency is None:
-            return True
-        if app.auth_dependency is not None:
-            user = app.auth_dependency(request)
-            if inspect.isawaitable(user):
-                user = await user
-            return user is not None
-        token = request.cookies.get(f"access-token-{app.cookie_id}") or request.cookies.get(
-            f"access-token-unsecure-{app.cookie_id}"
-        )
-        return token is not None and app.tokens.get(token) is not None
-    except AttributeError:
-        log.error("cannot check the login for %s: Gradio's app has changed; refusing", request.url.path)
-        return False
-
-
 def source_route(assistant: Assistant) -> Route:
     """GET /source, behind the chat's login."""
 
