@@ -7,7 +7,8 @@
 - `extractor.py`: `AnswerExtractor` scores the candidate sentences with both, and chooses the
   answer and its confidence (`Extraction`).
 - `qualifiers.py`: the words of a question that say which document's fact it asks for, and
-  whether an answer's context holds them.
+  whether an answer's context holds them; `context.py` that context for a loaded index.
+- `alternatives.py`: other documents' answers giving another value of what was asked.
 - `citations.py`: the chosen answer as `Citation`s, in the order they are cited, and the other
   documents' answers that disagree with it.
 """

@@ -17,8 +17,10 @@ from ..sentence_features import ANAPHOR
 from ..retrieval import Hit
 from ..token_scoring import QuestionTokens, TokenScorer
 from .asked import Asked, compared_sides, document_described, is_yes_no, question_names
-from .holds import FIGURE, defines, expands, has_type, sets_aside
-from .qualifiers import initials, missing_qualifiers, question_qualifiers, undotted
+from .holds import defines, expands, has_type, sets_aside
+from .alternatives import disagreeing
+from .context import QualifierContext
+from .qualifiers import missing_qualifiers
 
 # Sentence score = weighted sum of the sentence's own dense similarity to the question, its BM25
 # score (sentence with its heading path, max-normalised over the candidates), its passage's fused
@@ -112,19 +114,6 @@ MAX_RESOLVED_PAIR_CHARS = 450  # an anaphoric best sentence with the one before 
 # wins; an answer lacking any counts as lacking its kind of fact (its confidence is cut).
 # Chosen on the read library sets (docs/experiments.md, "Qualifiers").
 QUALIFIER_RANK_PENALTY = 0.25
-# A qualifier the library never holds but spells like one of its words is taken for a typo of it
-# ("aquire", "editng") and asks nothing more.
-TYPO_ALIKE = 0.8
-DOCUMENT_CACHE = 256  # documents whose terms are kept
-# Documents disagree when the best answers of different documents give different values of what
-# was asked: a question asking for a figure, a date or an amount, answered by a sentence holding
-# it, and another document's sentence holding that kind of fact, the question's qualifiers, and
-# none of the answer's values, scoring within ALTERNATIVE_MARGIN of the answer (the score's
-# scale: token similarity weighs 4, so 0.25 is a small part of a typical ~3 to 4). At most
-# MAX_ALTERNATIVES, one a document.
-VALUE_KINDS = frozenset({"money", "percent", "dose", "duration", "year", "date", "measure", "number"})
-ALTERNATIVE_MARGIN = 0.25
-MAX_ALTERNATIVES = 2
 TERM_CACHE = 4096  # sentences whose terms are kept: a question's candidates, many times over
 
 
@@ -190,8 +179,7 @@ class AnswerExtractor:
         self.lexical = data.sentence_lexical
         self.typicality = data.typicality
         self._term_sets: OrderedDict[int, set[str]] = OrderedDict()
-        self._context_sets: OrderedDict[int, set[str]] = OrderedDict()
-        self._document_sets: OrderedDict[str, set[str]] = OrderedDict()
+        self.context = QualifierContext(data)
         self._term_lock = threading.Lock()
 
     def _terms(self, row: int) -> set[str]:
@@ -204,47 +192,6 @@ class AnswerExtractor:
                 self._term_sets[row] = found
                 while len(self._term_sets) > TERM_CACHE:
                     self._term_sets.popitem(last=False)
-        return found
-
-    def context_terms(self, passage: int) -> tuple[set[str], set[str]]:
-        """The terms an answer from `passage` is read with: its heading path's, and its
-        document's (text and file name, which hold the passage's own)."""
-        record = self.data.passages[passage]
-        with self._term_lock:
-            heading = self._context_sets.get(passage)
-        if heading is None:
-            text = undotted(record.section)
-            heading = set(terms([text])[0]) | initials(text)
-            with self._term_lock:
-                self._context_sets[passage] = heading
-                while len(self._context_sets) > TERM_CACHE:
-                    self._context_sets.popitem(last=False)
-        return heading, self._document_terms(record.source)
-
-    def _qualifiers(self, question: str, asked: Asked) -> list[tuple[str, ...]]:
-        """The question's qualifiers an answer's context must hold (none for the baseline, and
-        none for a question asking when the document was written: its dateline answers)."""
-        if self.baseline or asked.document_date:
-            return []
-        aside = set(terms([asked.aside])[0]) if asked.aside else set()  # "apart from X": X is not asked about
-        return [
-            q for q in question_qualifiers(question, yes_no=is_yes_no(question))
-            if not set(q) <= aside and (self.lexical.knows(q[0]) or not self.lexical.knows(q[0], TYPO_ALIKE))
-        ]
-
-    def _document_terms(self, source: str) -> set[str]:
-        """The terms of a document (its text, with its file name), which every passage of it is
-        read with (the few recently asked kept)."""
-        with self._term_lock:
-            found = self._document_sets.get(source)
-        if found is None:
-            name = source.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("_", " ").replace("-", " ")
-            text = undotted(f"{name}\n{self.data.documents[source].text}")
-            found = set(terms([text])[0]) | initials(text)
-            with self._term_lock:
-                self._document_sets[source] = found
-                while len(self._document_sets) > DOCUMENT_CACHE:
-                    self._document_sets.popitem(last=False)
         return found
 
     def candidates(
@@ -289,7 +236,7 @@ class AnswerExtractor:
         if abbreviation:
             untyped_penalty = UNEXPANDED_RANK_PENALTY
         aside_terms = set(terms([aside])[0]) if aside else set()  # sentences lacking them need no closer look
-        qualifiers = self._qualifiers(question, asked)
+        qualifiers = [] if self.baseline else self.context.qualifiers(question, asked)
         lacking: dict[int, float] = {}  # passage: the share of the qualifiers its context lacks
         out = []
         for row, d, x, t, o in zip(ids.tolist(), dense.tolist(), lexical.tolist(), matched.tolist(), own.tolist()):
@@ -307,7 +254,7 @@ class AnswerExtractor:
             if qualifiers:
                 passage = rows[row].passage
                 if passage not in lacking:
-                    missing = missing_qualifiers(qualifiers, *self.context_terms(passage))
+                    missing = missing_qualifiers(qualifiers, *self.context.terms(passage))
                     lacking[passage] = len(missing) / len(qualifiers)
                 penalty += QUALIFIER_RANK_PENALTY * lacking[passage]
             relevance = w["dense"] * d + w["lexical"] * x + w["passage"] * rows[row].score + w["tokens"] * t - penalty
@@ -359,41 +306,21 @@ class AnswerExtractor:
             and (asked.aside is None or not sets_aside(answer_text, asked.aside))
             and self._names_one_of(self._distinctive_names(question), rows)
             and not self._compares_with_the_unknown(question)
-            and not missing_qualifiers(self._qualifiers(question, asked), *self.context_terms(top.hit.passage))
+            and (self.baseline or not missing_qualifiers(
+                self.context.qualifiers(question, asked), *self.context.terms(top.hit.passage)
+            ))
         )
         # The baseline cites its answer's passage, then the rest in retrieval order.
         ranked_hits = (top.hit,) if self.baseline else _citation_order(ranked)
         p = confidence(similarity, coverage, typed, self.confidence_weights)
-        alternatives = self._alternatives(question, ranked, rows, asked) if typed and not self.baseline else ()
+        alternatives = (
+            disagreeing(question, asked, ranked, rows, self.data.sentences, self.answer_rows)
+            if typed and not self.baseline else ()
+        )
         return Extraction(
             sentences=rows, ranked_hits=ranked_hits, similarity=similarity, coverage=coverage, typed=typed,
             confidence=p, alternatives=alternatives,
         )
-
-    def _alternatives(
-        self, question: str, ranked: list[Candidate], rows: tuple[int, ...], asked: Asked
-    ) -> tuple[tuple[tuple[int, ...], Hit], ...]:
-        """Other documents' answers giving another value of what was asked (see VALUE_KINDS):
-        compared by the figures they state beyond those the question states."""
-        if asked.kind not in VALUE_KINDS:
-            return ()
-        sentences = self.data.sentences
-        given = _values(question)
-        values = _values(" ".join(sentences[r].text for r in rows)) - given
-        seen = {sentences[rows[0]].source}
-        out: list[tuple[tuple[int, ...], Hit]] = []
-        for c in ranked[1:]:
-            if c.score < ranked[0].score - ALTERNATIVE_MARGIN or len(out) == MAX_ALTERNATIVES:
-                break
-            source = sentences[c.sentence].source
-            if source in seen or c.penalty > 0:  # lacking the kind of fact, or a qualifier
-                continue
-            other = (c.sentence,) if len(rows) == 1 else self.answer_rows(c.sentence, c.hit)
-            theirs = _values(" ".join(sentences[r].text for r in other)) - given
-            if values and theirs and values.isdisjoint(theirs):
-                seen.add(source)
-                out.append((other, c.hit))
-        return tuple(out)
 
     def _datelines(self, hits: list[Hit]) -> dict[int, Hit]:
         """The datelines of the hits' documents (the passages of a single date line that open a
@@ -472,12 +399,6 @@ class AnswerExtractor:
         """Characters from the start of sentence `first` to the end of sentence `second`."""
         s = self.data.sentences
         return s[second].end - s[first].start
-
-
-def _values(text: str) -> set[str]:
-    """The figures a text states (digits standing alone, thousands' commas dropped): what two
-    answers are compared by."""
-    return {m.group().replace(",", "").rstrip(".") for m in FIGURE.finditer(text)}
 
 
 def _citation_order(ranked: list[Candidate]) -> tuple[Hit, ...]:
