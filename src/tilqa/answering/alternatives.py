@@ -8,7 +8,7 @@ the answer's figures beyond those the question states. At most MAX_ALTERNATIVES,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 from .holds import FIGURE
 
@@ -16,7 +16,15 @@ if TYPE_CHECKING:
     from ..index.records import SentenceTable
     from ..retrieval import Hit
     from .asked import Asked
-    from .extractor import Candidate
+
+
+class Scored(Protocol):
+    """What is read of a scored candidate sentence (extractor.Candidate)."""
+
+    sentence: int
+    hit: "Hit"
+    score: float
+    penalty: float
 
 VALUE_KINDS = frozenset({"money", "percent", "dose", "duration", "year", "date", "measure", "number"})
 # The score's scale: token similarity weighs 4, so 0.25 is a small part of a typical 3 to 4.
@@ -33,7 +41,7 @@ def values(text: str) -> set[str]:
 def disagreeing(
     question: str,
     asked: "Asked",
-    ranked: Sequence["Candidate"],
+    ranked: Sequence[Scored],
     rows: tuple[int, ...],
     sentences: "SentenceTable",
     answer_rows: Callable[[int, "Hit"], tuple[int, ...]],
