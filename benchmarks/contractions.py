@@ -38,7 +38,7 @@ def strip_apostrophes(text: str) -> str:
     """`text` with the apostrophe taken out of every contraction tilqa would restore."""
     def strip(m: re.Match[str]) -> str:
         bare = m[0].replace("'", "").replace("’", "")
-        return bare if tilqa.question._UNAPOSTROPHIZED.fullmatch(bare) else m[0]
+        return bare if tilqa.question.UNAPOSTROPHIZED.fullmatch(bare) else m[0]
     return APOSTROPHIZED.sub(strip, text)
 
 

@@ -17,7 +17,7 @@ _REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 # that a question hardly ever means as a word of their own ("cant", "wont" and "hows" are rare
 # nouns); "its", "well", "were", "ill", "shell", "lets" and "id" are common words, so they stay
 # as typed.
-_UNAPOSTROPHIZED = re.compile(
+UNAPOSTROPHIZED = re.compile(
     r"\b(?:(?:do|does|did|is|are|was|were|has|have|had|could|should|would|must|need|ca|wo|ai)nt"
     r"|(?:what|how|where|who|when|that|there|here)s)\b",
     re.I,
@@ -31,7 +31,7 @@ def _removed(ch: str) -> bool:
 def restore_apostrophes(text: str) -> str:
     """`text` with the apostrophe put back into contractions typed without one: "dont" becomes
     "don't", "Whats" "What's"."""
-    return _UNAPOSTROPHIZED.sub(lambda m: f"{m[0][:-1]}'{m[0][-1]}", text)
+    return UNAPOSTROPHIZED.sub(lambda m: f"{m[0][:-1]}'{m[0][-1]}", text)
 
 
 def clean_question(question: object, max_chars: int) -> tuple[str, list[str]]:
