@@ -297,12 +297,20 @@ def test_truncated_pdf_is_reported_as_damaged(pdfs: dict[str, Path]) -> None:
         extract(pdfs["corrupt"])
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pdf at all", b"%PDF-1.7\n%%EOF\n"])
-def test_bytes_that_are_no_pdf_raise_extraction_error(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", r"^the file is empty \(0 bytes\)$"),  # said plainly, without the PDF library's words
+        (b"not a pdf at all", "damaged or not a PDF"),
+        (b"%PDF-1.7\n%%EOF\n", "damaged|no pages"),
+    ],
+)
+def test_bytes_that_are_no_pdf_raise_extraction_error(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "bad.pdf"
     path.write_bytes(content)
-    with pytest.raises(ExtractionError, match="damaged|no pages"):
+    with pytest.raises(ExtractionError, match=reason) as error:
         extract(path)
+    assert "PDFium" not in str(error.value)
 
 
 # --- HTML, DOCX, Markdown -----------------------------------------------------------------------

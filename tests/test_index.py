@@ -50,7 +50,7 @@ def test_build_writes_a_loadable_index_with_a_manifest(small: Settings) -> None:
     data = load_index(small.index_dir)
     manifest = data.manifest
     assert manifest["model"] == ENCODER.model_name and manifest["dimension"] == ENCODER.dimension
-    assert manifest["chunking"] == {"passage_sentences": 3, "passage_overlap": 1}
+    assert manifest["chunking"] == {"passage_sentences": 3, "passage_overlap": 1, "join_short_paragraphs": 1}
     assert manifest["tilqa_version"] == tilqa.__version__
     assert set(manifest["files"]) == {"trials.txt", "notes/partners.md"}
     assert data.passage_vectors.ntotal == len(data.passages) == 3
