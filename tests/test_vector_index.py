@@ -113,7 +113,7 @@ def test_an_index_above_the_size_searches_ivf_memory_mapped_and_answers_as_the_e
 ) -> None:
     exact = Settings.load(environ={}, corpus_dir=corpus, index_dir=tmp_path / "exact", model=ENCODER.model_name)
     refresh_index(exact, ENCODER)
-    monkeypatch.setattr("tilqa.index.vectors.ANN_MIN_VECTORS", 100)
+    monkeypatch.setattr("tilqa.index.vectors.ANN_MIN_VECTORS", 40)  # the corpus has 53 passages, short paragraphs joined
     approximate = Settings.load(environ={}, corpus_dir=corpus, index_dir=tmp_path / "ivf", model=ENCODER.model_name)
     refresh_index(approximate, ENCODER)
     folder = approximate.index_dir / BUILDS / str(current_build(approximate.index_dir))
