@@ -66,12 +66,14 @@ def exchange_in_view(page) -> bool:
     return page.evaluate(
         """() => {
             const question = [...document.querySelectorAll('#chat [data-testid="user"]')].pop();
-            const answer = [...document.querySelectorAll('#chat [data-testid="bot"] strong')].pop();
+            const answer = [...document.querySelectorAll('#chat [data-testid="bot"]')].pop().querySelector('strong');
             let box = answer.parentElement;
             while (box && !(box.scrollHeight > box.clientHeight + 1 && getComputedStyle(box).overflowY !== 'visible')) {
                 box = box.parentElement;
             }
-            const view = box ? box.getBoundingClientRect() : {top: 0, bottom: window.innerHeight};
+            // The chat's own scrolled area; without one, the chat itself (the window may be scrolled
+            // away from it by clicking an example below it, which is not the chat's doing).
+            const view = (box || document.querySelector('#chat')).getBoundingClientRect();
             const inside = (e) => { const r = e.getBoundingClientRect(); return r.top >= view.top && r.bottom <= view.bottom; };
             return inside(question) && inside(answer);
         }"""
@@ -129,10 +131,10 @@ def test_empty_question_gets_a_message_not_an_error(page) -> None:
 
 def test_a_follow_up_is_understood_from_the_conversation(page) -> None:
     ask(page, "Which gene editing technique is Iovance using on its TILs?")
-    wait_for_replies(page, 5)
+    wait_for_replies(page, 1)  # each test starts from a fresh chat
     assert "understood as" not in last_reply(page)
     ask(page, "who licensed it to them?")
-    wait_for_replies(page, 6)
+    wait_for_replies(page, 2)
     reply = page.locator('#chat [data-testid="bot"]').last
     understood = reply.locator(".understood").inner_text()
     assert understood.startswith("understood as:") and "TALEN" in understood
