@@ -12,7 +12,7 @@ import math
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 import numpy as np
 import Stemmer
@@ -49,6 +49,21 @@ def _stem(words: list[str]) -> list[str]:
 def fold(text: str) -> str:
     """Unicode dashes and quotes to ASCII, compatibility forms (e.g. full-width) folded."""
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
+
+
+def held_alike(term: str, known: Collection[str], spelled_alike: float = 1.0) -> bool:
+    """Whether `known` holds `term` or, below 1.0, a term spelled like it to at least this
+    similarity (difflib's ratio), looked for among the terms of the same first letter and about
+    the same length; a term shorter than MIN_ALIKE_CHARS must be held as it is."""
+    if term in known or spelled_alike >= 1.0 or len(term) < MIN_ALIKE_CHARS:
+        return term in known
+    matcher = difflib.SequenceMatcher(b=term, autojunk=False)
+    for other in known:
+        if other[:1] == term[:1] and abs(len(other) - len(term)) <= 2:
+            matcher.set_seq1(other)
+            if matcher.ratio() >= spelled_alike:
+                return True
+    return False
 
 
 def _index(tokenized: Sequence[Sequence[str]]) -> Any:
@@ -154,17 +169,7 @@ class LexicalIndex:
         spelled like it to at least this similarity (difflib's ratio: "cysippid" for "cydippid"),
         looked for among the terms of the same first letter and about the same length; a term
         shorter than MIN_ALIKE_CHARS must be held as it is."""
-        if not term:
-            return False
-        if term in self._vocabulary or spelled_alike >= 1.0 or len(term) < MIN_ALIKE_CHARS:
-            return term in self._vocabulary
-        matcher = difflib.SequenceMatcher(b=term, autojunk=False)
-        for known in self._vocabulary:
-            if known[:1] == term[:1] and abs(len(known) - len(term)) <= 2:
-                matcher.set_seq1(known)
-                if matcher.ratio() >= spelled_alike:
-                    return True
-        return False
+        return bool(term) and held_alike(term, self._vocabulary, spelled_alike)
 
     def idf(self, term: str) -> float:
         column = self._vocabulary.get(term)

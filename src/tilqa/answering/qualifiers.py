@@ -20,11 +20,10 @@ a trap asks of a document what only another one, or none, holds.
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 
-from ..lexical import terms
+from ..lexical import held_alike, terms
 
 # Below this Zipf frequency (log10 occurrences per billion words in wordfreq's English), a word
 # is rare enough to say which thing is meant: "endometrial" 2.6, "methotrexate" 2.5, "congestive"
@@ -36,7 +35,6 @@ RARE_ZIPF = 2.75
 # A qualifier term matches a context term spelled like it to this similarity (difflib's ratio),
 # as the comparison rule does, so a typo ("aquire", "differnce") is not a missing qualifier.
 SPELLED_ALIKE = 0.85
-MIN_ALIKE_CHARS = 5
 
 # Words a question uses to ask, never to qualify (capitalised at its start, or rare as written).
 _ASKING = frozenset(
@@ -131,19 +129,7 @@ def initials(text: str) -> set[str]:
     return out
 
 
-def _held(term: str, context: set[str]) -> bool:
-    if term in context or len(term) < MIN_ALIKE_CHARS:
-        return term in context
-    matcher = difflib.SequenceMatcher(b=term, autojunk=False)
-    for known in context:
-        if known[:1] == term[:1] and abs(len(known) - len(term)) <= 2:
-            matcher.set_seq1(known)
-            if matcher.ratio() >= SPELLED_ALIKE:
-                return True
-    return False
-
-
 def missing_qualifiers(qualifiers: list[tuple[str, ...]], *contexts: set[str]) -> list[tuple[str, ...]]:
     """The qualifiers some term of which every one of the `contexts` (sets of terms) lacks, nor
     holds spelled alike."""
-    return [q for q in qualifiers if not all(any(_held(t, c) for c in contexts) for t in q)]
+    return [q for q in qualifiers if not all(any(held_alike(t, c, SPELLED_ALIKE) for c in contexts) for t in q)]
